@@ -1,0 +1,64 @@
+/**
+ * The bus carries published events between publishers and hubs, assigns their ids and keeps the
+ * history that resumes read from. The in-memory bus serves one process; `@eventwire/redis` and
+ * `@eventwire/nats` implement the same contract across processes.
+ */
+
+/** What a hub hands to the bus: the published object, already validated and encoded once. */
+export interface BusRecord {
+  /** The event's name (its `event` field). */
+  readonly name: string;
+  /** The event's session (the hub's `sessionKey` field), when it has one. */
+  readonly session: string | undefined;
+  /** The published object as JSON, without `id`. */
+  readonly json: string;
+}
+
+/** A record with the id the bus assigned: what hubs receive and what history returns. */
+export interface BusEvent extends BusRecord {
+  /** Opaque, unique across restarts, increasing in the bus's order. */
+  readonly id: string;
+}
+
+/** How much history a bus keeps (SPEC 5). A bus may keep a little more, never less. */
+export interface HistoryLimits {
+  readonly maxEvents: number;
+  readonly maxAgeMs: number;
+}
+
+export interface BusReadResult {
+  /** Retained events after the requested id (or from the oldest retained), oldest first. */
+  readonly events: BusEvent[];
+  /**
+   * True when `afterId` cannot be resumed exactly: malformed, unknown, from another run, newer than
+   * the newest event, or older than the history. `events` then starts at the oldest retained event.
+   */
+  readonly gap: boolean;
+}
+
+export interface BusContext {
+  readonly history: HistoryLimits;
+  /**
+   * Receives every event from every publisher exactly once, in the bus's order. Called
+   * synchronously; it must not throw.
+   */
+  onEvent(event: BusEvent): void;
+  /** Reports a failure the bus recovers from by itself (a reconnect, say). */
+  onError(error: Error): void;
+}
+
+export interface Bus {
+  /** Called once by the hub before any other method. Resolves when live events flow. */
+  open(context: BusContext): Promise<void>;
+  /** Appends one record; resolves to its id once the bus has it, rejects when it cannot take it. */
+  publish(record: BusRecord): Promise<string>;
+  /**
+   * Up to `limit` retained events after `afterId` (exclusive), oldest first; without `afterId`,
+   * from the oldest retained. See {@link BusReadResult.gap}.
+   */
+  read(afterId: string | undefined, limit: number): Promise<BusReadResult>;
+  /** Orders two ids this bus issued: negative, zero or positive, like `Array.prototype.sort`. */
+  compareIds(a: string, b: string): number;
+  /** Stops delivering events and releases connections. */
+  close(): Promise<void>;
+}
