@@ -1,0 +1,113 @@
+import type { Bus } from "./bus/bus.js";
+import type { EventFilter } from "./event-filter.js";
+import type { Frame } from "./frame.js";
+import type { ResolvedOptions } from "./options.js";
+import type { Scope } from "./authorize.js";
+
+/** Counters behind `hub.stats()`. */
+export interface EventCounters {
+  published: number;
+  delivered: number;
+  dropped: number;
+}
+
+/** What a connection needs from the hub that serves it. */
+export interface ConnectionHost {
+  readonly options: ResolvedOptions;
+  readonly bus: Bus;
+  readonly counters: EventCounters;
+  /** Called once when a connection has closed, whatever closed it. */
+  connectionClosed(connection: Connection): void;
+}
+
+/** Who a connection is and what it sees, settled before it opens. */
+export interface Admission {
+  readonly sessions: Scope;
+  /** The session the client asked for, if any (`ctx.sessionId`). */
+  readonly sessionId: string | undefined;
+  readonly filter: EventFilter;
+  readonly principal: unknown;
+  readonly lastEventId: string | undefined;
+}
+
+let nextConnectionId = 1;
+
+/**
+ * One client stream, whatever its transport: filters events, writes them, closes a reader that
+ * falls too far behind (SPEC 6) and skips what a resume already sent.
+ */
+export abstract class Connection {
+  abstract readonly transport: "sse" | "websocket";
+  readonly id = `c${(nextConnectionId++).toString(36)}`;
+  readonly sessions: Scope;
+  readonly sessionId: string | undefined;
+  readonly principal: unknown;
+  readonly filter: EventFilter;
+  /** False while a resume replays history; live events reach only live connections. */
+  live = false;
+  closed = false;
+  /** After a resume, live events up to this id were already sent from history. */
+  #sentThrough: string | undefined;
+  #closeListeners: (() => void)[] = [];
+
+  constructor(
+    protected readonly host: ConnectionHost,
+    admission: Admission,
+  ) {
+    this.sessions = admission.sessions;
+    this.sessionId = admission.sessionId;
+    this.principal = admission.principal;
+    this.filter = admission.filter;
+  }
+
+  /** Bytes written but not yet taken by the peer. */
+  abstract get bufferedBytes(): number;
+  /** Resolves once buffered bytes have been flushed, or the connection closed. */
+  abstract drained(): Promise<void>;
+  protected abstract writeFrame(frame: Frame): void;
+  /** Sends a control message (`gap`, `pong`, `ack`, `error`): no id, not in history. */
+  abstract sendControl(json: string): void;
+  abstract heartbeat(): void;
+  /** Ends the stream: `slow` as a reader past its buffer bound, `shutdown` as the hub closes. */
+  abstract close(reason: "slow" | "shutdown"): void;
+
+  /** Live delivery from the router. */
+  deliver(frame: Frame, optIn: boolean): void {
+    if (!this.filter.matches(frame.name, optIn)) return;
+    if (this.#sentThrough !== undefined) {
+      if (this.host.bus.compareIds(frame.id, this.#sentThrough) <= 0) return;
+      this.#sentThrough = undefined;
+    }
+    this.send(frame);
+    if (this.bufferedBytes > this.host.options.limits.maxBufferedBytes) {
+      this.host.counters.dropped++;
+      this.close("slow");
+    }
+  }
+
+  /** Writes one event from history or live, counting it. */
+  send(frame: Frame): void {
+    if (this.closed) return;
+    this.writeFrame(frame);
+    this.host.counters.delivered++;
+  }
+
+  /** Switches from replaying history to live events, skipping live ones up to `sentThrough`. */
+  goLive(sentThrough: string | undefined): void {
+    this.#sentThrough = sentThrough;
+    this.live = true;
+  }
+
+  onClose(listener: () => void): void {
+    if (this.closed) listener();
+    else this.#closeListeners.push(listener);
+  }
+
+  /** Subclasses call this exactly once, when the underlying stream is gone. */
+  protected closed_(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.host.connectionClosed(this);
+    for (const listener of this.#closeListeners.splice(0)) listener();
+  }
+}

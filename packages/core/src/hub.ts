@@ -1,0 +1,329 @@
+import type { EventEmitter } from "node:events";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer } from "ws";
+import type { ActionHandler } from "./actions.js";
+import { originAllowed, Refusal, scopeOf, type EventwireRequest, type Grant } from "./authorize.js";
+import type { Bus, BusEvent } from "./bus/bus.js";
+import { memoryBus } from "./bus/memory-bus.js";
+import type { Admission, Connection, EventCounters } from "./connection.js";
+import { corsHeaders, preflightHeaders } from "./cors.js";
+import { EventFilter } from "./event-filter.js";
+import { Frame } from "./frame.js";
+import { isNodeRequest, requestFromNode } from "./node/request.js";
+import { resolveOptions, type HubOptions, type ResolvedOptions } from "./options.js";
+import { encodePublished } from "./publish-validation.js";
+import { BadQueryError, readStreamOptions, type StreamOptions } from "./query.js";
+import { catchUp } from "./resume.js";
+import { SessionIndex } from "./session-index.js";
+import { attachEmitter, type AttachOptions, type PipeOptions } from "./sources.js";
+import { sseHeaders } from "./sse/encode.js";
+import { NodeSseSink } from "./sse/node-sink.js";
+import { SseConnection } from "./sse/sse-connection.js";
+import type { SseSink } from "./sse/sse-sink.js";
+import { OPEN, type SocketLike } from "./ws/socket-like.js";
+import { WsConnection, type RawMessage } from "./ws/ws-connection.js";
+
+/** Stream options, plus the request that opened the stream (for `authorize` and the query). */
+export interface ConnectOptions extends StreamOptions {
+  request?: IncomingMessage | EventwireRequest;
+}
+
+export interface HubStats {
+  connections: { sse: number; websocket: number };
+  events: { published: number; delivered: number; dropped: number };
+}
+
+/** Most messages a client may send while its connection is still being authorized. */
+const maxEarlyMessages = 256;
+
+/**
+ * The hub: takes events from publishers and sources, routes each to the connections that may and
+ * want to see it, keeps history through its bus, and serves SSE and WebSocket streams.
+ */
+export class Hub {
+  readonly options: ResolvedOptions;
+  readonly bus: Bus;
+  readonly counters: EventCounters = { published: 0, delivered: 0, dropped: 0 };
+  readonly actions = new Map<string, ActionHandler>();
+  readonly #connections = new Set<Connection>();
+  readonly #index = new SessionIndex<Connection>();
+  readonly #counts = { sse: 0, websocket: 0 };
+  readonly #sources = new Set<() => void>();
+  #pending = 0;
+  #dispatchedThrough: string | undefined;
+  #opened: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+  #allClosed: (() => void) | undefined;
+  #upgrades: WebSocketServer | undefined;
+  readonly #heartbeat: NodeJS.Timeout;
+
+  constructor(options: HubOptions = {}) {
+    this.options = resolveOptions(options);
+    this.bus = options.bus ?? memoryBus();
+    if (options.authorize === undefined) {
+      this.options.logger.warn("[eventwire] no authorize option: every connection may watch every session. Pass authorize to scope them.");
+    }
+    const opening = this.bus.open({
+      history: this.options.history,
+      onEvent: (event) => this.#dispatch(event),
+      onError: (error) => this.options.logger.error("[eventwire] bus error", error),
+    });
+    this.#opened = opening.then(() => {
+      this.#opened = undefined;
+    });
+    this.#opened.catch((error) => this.options.logger.error("[eventwire] the bus failed to open", error));
+    this.#heartbeat = setInterval(() => {
+      for (const connection of this.#connections) connection.heartbeat();
+    }, this.options.heartbeatMs).unref();
+  }
+
+  /** Resolves once the bus is open (publishing before that is queued, in order). */
+  ready(): Promise<void> {
+    return this.#opened ?? Promise.resolve();
+  }
+
+  /**
+   * Publishes one event; resolves to its id. Throws a TypeError at once, and sends nothing, for an
+   * event without a string `event`, with its own `id`, or that JSON cannot encode (SPEC 2).
+   */
+  publish(event: { event: string; [field: string]: unknown }): Promise<string> {
+    const record = encodePublished(event, this.options.sessionKey);
+    if (this.#closing) return Promise.reject(new Error("eventwire: the hub is closed"));
+    const published = this.#opened ? this.#opened.then(() => this.bus.publish(record)) : this.bus.publish(record);
+    return published.then((id) => {
+      this.counters.published++;
+      return id;
+    });
+  }
+
+  /** Publishes what an EventEmitter emits; returns a function that stops it. */
+  attach(emitter: EventEmitter, options: AttachOptions = {}): () => void {
+    const detach = attachEmitter(emitter, options, (event) => this.#publishFromSource(event));
+    const stop = () => {
+      detach();
+      this.#sources.delete(stop);
+    };
+    this.#sources.add(stop);
+    return stop;
+  }
+
+  /** Publishes every item of an async iterable, in order; resolves when it ends or the hub closes. */
+  async pipe<T>(source: AsyncIterable<T>, options: PipeOptions<T> = {}): Promise<void> {
+    const iterator = source[Symbol.asyncIterator]();
+    let stopped = false;
+    const stop = () => {
+      stopped = true;
+      void iterator.return?.();
+    };
+    this.#sources.add(stop);
+    try {
+      while (!stopped) {
+        const next = await iterator.next();
+        if (next.done || stopped) break;
+        const event = options.map ? options.map(next.value) : next.value;
+        if (event !== undefined) await this.#publishFromSource(event);
+      }
+    } finally {
+      this.#sources.delete(stop);
+    }
+  }
+
+  /** Registers a handler for client messages `{ action: name }`. `ping` is built in. */
+  action(name: string, handler: ActionHandler): void {
+    if (name === "ping") throw new TypeError('hub.action: "ping" is built in and answers {"event":"pong"}');
+    if (typeof handler !== "function") throw new TypeError(`hub.action: the handler of "${name}" must be a function`);
+    this.actions.set(name, handler);
+  }
+
+  /** Serves one SSE stream on a Node request and response (SPEC 3). */
+  sse(request: IncomingMessage, response: ServerResponse, options: StreamOptions = {}): Promise<void> {
+    const neutral = requestFromNode(request);
+    if (neutral.method === "OPTIONS") {
+      response.writeHead(204, preflightHeaders(this.options.allowedOrigins, neutral.headers.origin, neutral.headers["access-control-request-headers"])).end();
+      return Promise.resolve();
+    }
+    return this.admit(neutral, options).then((result) => {
+      if (response.destroyed || response.writableEnded) return;
+      const cors = corsHeaders(this.options.allowedOrigins, neutral.headers.origin);
+      if (result instanceof Refusal) {
+        response.writeHead(result.status, { ...result.headers(this.options.retryMs), ...cors }).end(result.body);
+        return;
+      }
+      response.writeHead(200, { ...sseHeaders, ...cors });
+      response.flushHeaders();
+      this.openSse(new NodeSseSink(response), result);
+    });
+  }
+
+  /** Serves one `ws`-compatible socket (SPEC 3). Messages it sends while `authorize` runs are kept. */
+  ws(socket: SocketLike, options: ConnectOptions = {}): void {
+    const request = options.request === undefined ? undefined : isNodeRequest(options.request) ? requestFromNode(options.request) : options.request;
+    let connection: WsConnection | undefined;
+    const early: [RawMessage, boolean][] = [];
+    socket.on("message", (data, isBinary) => {
+      if (connection) connection.receive(data, isBinary);
+      else if (early.length < maxEarlyMessages) early.push([data, isBinary]);
+      else socket.close(1008, "too many messages before the stream opened");
+    });
+    void this.admit(request ?? { method: "GET", url: "/", headers: {} }, options).then((result) => {
+      if (socket.readyState !== OPEN) return;
+      if (result instanceof Refusal) {
+        socket.close(result.closeCode, result.reason);
+        return;
+      }
+      connection = new WsConnection(this, result, socket, request);
+      this.#open(connection, result.lastEventId);
+      for (const [data, isBinary] of early.splice(0)) connection.receive(data, isBinary);
+    });
+  }
+
+  /**
+   * Completes a WebSocket upgrade on a plain Node or Next server (`server.on("upgrade", ...)`): a
+   * foreign `Origin` is refused in the handshake with 403 (SPEC 4), anything else is upgraded and served.
+   */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, options: StreamOptions = {}): void {
+    if (!originAllowed(this.options.allowedOrigins, request.headers.origin)) {
+      socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      return;
+    }
+    this.#upgrades ??= new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: this.options.limits.maxMessageBytes });
+    this.#upgrades.handleUpgrade(request, socket, head, (ws) => this.ws(ws, { ...options, request }));
+  }
+
+  /** Whether a request's `Origin` may open a stream; for adapters that upgrade before the hub sees the socket. */
+  originAllowed(origin: string | string[] | undefined): boolean {
+    return originAllowed(this.options.allowedOrigins, origin);
+  }
+
+  /**
+   * Decides whether a stream may open and what it sees (SPEC 4): origin, capacity, `authorize`,
+   * the query, the session asked for. Resolves to what the connection is admitted with, or a Refusal.
+   */
+  async admit(request: EventwireRequest, fromCode: StreamOptions = {}): Promise<Admission | Refusal> {
+    if (!originAllowed(this.options.allowedOrigins, request.headers.origin)) {
+      return new Refusal(403, "forbidden_origin", "this origin may not open a stream");
+    }
+    if (this.#closing) return new Refusal(503, "unavailable", "the server is shutting down");
+    if (this.#connections.size + this.#pending >= this.options.limits.maxConnections) {
+      return new Refusal(503, "unavailable", "the server is at its connection limit");
+    }
+    this.#pending++;
+    let grant: boolean | Grant;
+    try {
+      const { authorize } = this.options;
+      grant = typeof authorize === "function" ? await authorize(request) : authorize;
+    } catch (error) {
+      this.options.logger.error("[eventwire] authorize threw", error);
+      return new Refusal(500, "authorize_failed", "authorization failed on the server");
+    } finally {
+      this.#pending--;
+    }
+    if (this.#closing) return new Refusal(503, "unavailable", "the server is shutting down");
+    let options: StreamOptions;
+    try {
+      options = readStreamOptions(request.url, request.headers, fromCode);
+    } catch (error) {
+      if (error instanceof BadQueryError) return new Refusal(400, "bad_request", error.message);
+      throw error;
+    }
+    const scope = scopeOf(grant, options.sessionId);
+    if (scope instanceof Refusal) return scope;
+    return {
+      sessions: scope,
+      sessionId: options.sessionId,
+      filter: new EventFilter(options.events, options.include),
+      principal: typeof grant === "object" ? grant.principal : undefined,
+      lastEventId: options.lastEventId,
+    };
+  }
+
+  /** Starts an admitted SSE stream on any sink (Node response, Web stream). */
+  openSse(sink: SseSink, admission: Admission): void {
+    this.#open(new SseConnection(this, admission, sink), admission.lastEventId);
+  }
+
+  stats(): HubStats {
+    return { connections: { ...this.#counts }, events: { ...this.counters } };
+  }
+
+  /** Stops accepting, detaches sources, closes every connection (WebSocket 1001), then the bus (SPEC 7). */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  /** @internal Called by a connection once it has closed. */
+  connectionClosed(connection: Connection): void {
+    if (!this.#connections.delete(connection)) return;
+    this.#counts[connection.transport]--;
+    this.#index.delete(connection);
+    if (this.#connections.size === 0) this.#allClosed?.();
+  }
+
+  async #shutdown(): Promise<void> {
+    for (const stop of [...this.#sources]) stop();
+    const allClosed = new Promise<void>((resolve) => (this.#allClosed = resolve));
+    if (this.#connections.size === 0) this.#allClosed?.();
+    for (const connection of [...this.#connections]) connection.close("shutdown");
+    await allClosed;
+    clearInterval(this.#heartbeat);
+    this.#upgrades?.close();
+    await this.bus.close();
+  }
+
+  #open(connection: Connection, lastEventId: string | undefined): void {
+    if (connection.closed) return;
+    this.#connections.add(connection);
+    this.#counts[connection.transport]++;
+    if (lastEventId === undefined) {
+      this.#goLive(connection, undefined);
+      return;
+    }
+    const { maxBufferedBytes } = this.options.limits;
+    catchUp(connection, lastEventId, {
+      bus: this.bus,
+      optIn: this.options.optIn,
+      highWaterBytes: maxBufferedBytes / 2,
+      dispatchedThrough: () => this.#dispatchedThrough,
+      goLive: (sentThrough) => this.#goLive(connection, sentThrough),
+    }).catch((error) => {
+      this.options.logger.error("[eventwire] resume failed; closing the connection so it retries", error);
+      connection.close("shutdown");
+    });
+  }
+
+  #goLive(connection: Connection, sentThrough: string | undefined): void {
+    connection.goLive(sentThrough);
+    this.#index.add(connection);
+  }
+
+  /** Routes one event to its receivers: those scoped to its session, and the unscoped. */
+  #dispatch(event: BusEvent): void {
+    this.#dispatchedThrough = event.id;
+    const frame = new Frame(event);
+    const optIn = this.options.optIn.has(event.name);
+    if (event.session !== undefined) {
+      const scoped = this.#index.scopedTo(event.session);
+      if (scoped) for (const connection of scoped) connection.deliver(frame, optIn);
+    }
+    for (const connection of this.#index.unscoped) connection.deliver(frame, optIn);
+  }
+
+  #publishFromSource(event: unknown): Promise<void> {
+    try {
+      return this.publish(event as { event: string }).then(
+        () => undefined,
+        (error) => this.options.logger.error("[eventwire] a source's event was not published", error),
+      );
+    } catch (error) {
+      this.options.logger.error("[eventwire] a source emitted an event that cannot be published", error);
+      return Promise.resolve();
+    }
+  }
+}
+
+/** Creates a hub (SPEC 2). */
+export function createHub(options: HubOptions = {}): Hub {
+  return new Hub(options);
+}

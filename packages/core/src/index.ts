@@ -1,0 +1,13 @@
+export { createHub, Hub, type ConnectOptions, type HubStats } from "./hub.js";
+export type { HubOptions, Limits, Logger } from "./options.js";
+export type { StreamOptions } from "./query.js";
+export { Refusal, type Authorize, type EventwireRequest, type Grant } from "./authorize.js";
+export { ActionError, type ActionContext, type ActionHandler, type ActionMessage } from "./actions.js";
+export type { AttachOptions, PipeOptions, SourceMap } from "./sources.js";
+export type { Bus, BusContext, BusEvent, BusReadResult, BusRecord, HistoryLimits } from "./bus/bus.js";
+export { MemoryBus, memoryBus } from "./bus/memory-bus.js";
+export { encodeSseEvent, encodeSseComment, encodeSseRetry, sseHeaders } from "./sse/encode.js";
+export type { SseSink } from "./sse/sse-sink.js";
+export type { SocketLike } from "./ws/socket-like.js";
+export { requestFromNode } from "./node/request.js";
+export { requestFromWeb, sseResponse } from "./web/sse-response.js";

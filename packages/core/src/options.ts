@@ -1,0 +1,100 @@
+import type { Bus, HistoryLimits } from "./bus/bus.js";
+import type { Authorize } from "./authorize.js";
+
+/** Bounds on what one connection and the whole hub may cost (SPEC 6). */
+export interface Limits {
+  /** Connections served at once; past it, SSE answers 503 and WebSocket closes 1013. Default 10,000. */
+  maxConnections: number;
+  /** Unsent bytes one connection may hold before it is closed as a slow reader (it resumes later). Default 1 MiB. */
+  maxBufferedBytes: number;
+  /** Largest client message accepted; larger ones close the WebSocket with 1009. Default 16,384. */
+  maxMessageBytes: number;
+  /** Client actions per second per connection; past it the answer is `rate_limited`. Default 20. */
+  actionsPerSecond: number;
+}
+
+export interface Logger {
+  warn(message: string): void;
+  error(message: string, error?: unknown): void;
+}
+
+export interface HubOptions {
+  /** The event field that names its session. Default `"sessionId"`. */
+  sessionKey?: string;
+  /** Event names sent only to connections that ask for them with `include`. Default `[]`. */
+  optIn?: readonly string[];
+  /** How much history is kept for resume (SPEC 5). Default `{ maxEvents: 10_000, maxAgeMs: 300_000 }`. */
+  history?: Partial<HistoryLimits>;
+  /**
+   * Who may connect and which sessions they may see (SPEC 4). `false`: nobody; `true`: everybody
+   * sees everything; a function gets the request and answers one of those or `{ sessions, principal }`.
+   * Default: everybody sees everything, and the hub warns once.
+   */
+  authorize?: Authorize | boolean;
+  /** Origins allowed to connect (exact `Origin` values). Default: any. */
+  allowedOrigins?: readonly string[];
+  /** Interval of SSE `: keepalive` comments and WebSocket pings; a peer silent for one interval is dropped. Default 15,000. */
+  heartbeatMs?: number;
+  /** Base of the SSE `retry:` hint; each stream gets a jittered value between it and twice it. Default 1,000. */
+  retryMs?: number;
+  limits?: Partial<Limits>;
+  /** Where events go and history lives. Default: the in-memory bus (one process). */
+  bus?: Bus;
+  /** Where the hub reports warnings and failures it recovers from. Default: `console`. */
+  logger?: Logger;
+}
+
+export interface ResolvedOptions {
+  sessionKey: string;
+  optIn: ReadonlySet<string>;
+  history: HistoryLimits;
+  authorize: Authorize | boolean;
+  allowedOrigins: ReadonlySet<string> | undefined;
+  heartbeatMs: number;
+  retryMs: number;
+  limits: Limits;
+  logger: Logger;
+}
+
+export const defaultLimits: Limits = {
+  maxConnections: 10_000,
+  maxBufferedBytes: 1 << 20,
+  maxMessageBytes: 16_384,
+  actionsPerSecond: 20,
+};
+
+export function resolveOptions(options: HubOptions): ResolvedOptions {
+  const limits = { ...defaultLimits, ...options.limits };
+  for (const [name, value] of Object.entries(limits)) positive(`limits.${name}`, value);
+  const history = { maxEvents: 10_000, maxAgeMs: 300_000, ...options.history };
+  positive("history.maxEvents", history.maxEvents);
+  positive("history.maxAgeMs", history.maxAgeMs);
+  const heartbeatMs = positive("heartbeatMs", options.heartbeatMs ?? 15_000);
+  const retryMs = positive("retryMs", options.retryMs ?? 1_000);
+  const sessionKey = options.sessionKey ?? "sessionId";
+  if (typeof sessionKey !== "string" || sessionKey === "" || sessionKey === "id" || sessionKey === "event") {
+    throw new TypeError(`createHub: sessionKey must be a field name other than "id" and "event", got ${JSON.stringify(sessionKey)}`);
+  }
+  const authorize = options.authorize ?? true;
+  if (typeof authorize !== "boolean" && typeof authorize !== "function") {
+    throw new TypeError("createHub: authorize must be true, false or a function (request) => boolean | { sessions }");
+  }
+  return {
+    sessionKey,
+    optIn: new Set(options.optIn ?? []),
+    history,
+    authorize,
+    allowedOrigins: options.allowedOrigins ? new Set(options.allowedOrigins) : undefined,
+    heartbeatMs,
+    retryMs,
+    limits,
+    logger: options.logger ?? console,
+  };
+}
+
+function positive(name: string, value: unknown): number {
+  if (typeof value !== "number" || !(value > 0)) {
+    throw new TypeError(`createHub: ${name} must be a positive number, got ${String(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,67 @@
+/** What a connection asks for (SPEC 2 "options", SPEC 3 "Query"). */
+export interface StreamOptions {
+  /** Only this session's events. */
+  sessionId?: string;
+  /** Event names, or prefixes ending in `*`. Default: every event. */
+  events?: readonly string[];
+  /** Opt-in events (see `HubOptions.optIn`) to receive too; names or prefixes ending in `*`. */
+  include?: readonly string[];
+  /** Resume after this id (SSE also reads the `Last-Event-ID` header). */
+  lastEventId?: string;
+}
+
+export class BadQueryError extends Error {
+  override name = "BadQueryError";
+}
+
+const namePattern = /^(?:[A-Za-z0-9_.:\-/]{1,200}\*?|\*)$/;
+const maxValueLength = 512;
+
+/**
+ * Reads the stream options of a request URL (`/events?session=S&events=call.*`), then lets the
+ * options given in code override them field by field. Throws BadQueryError for malformed values.
+ */
+export function readStreamOptions(url: string, headers: Record<string, string | string[] | undefined>, fromCode: StreamOptions = {}): StreamOptions {
+  const query = new URL(url, "http://eventwire.invalid").searchParams;
+  const header = headers["last-event-id"];
+  const lastEventId = fromCode.lastEventId ?? query.get("lastEventId") ?? (typeof header === "string" && header !== "" ? header : undefined);
+  const options: StreamOptions = {
+    sessionId: fromCode.sessionId ?? single(query, "session"),
+    events: fromCode.events ?? list(query, "events"),
+    include: fromCode.include ?? list(query, "include"),
+    lastEventId,
+  };
+  if (options.sessionId !== undefined) checkValue("session", options.sessionId);
+  if (options.lastEventId !== undefined && options.lastEventId.length > maxValueLength) {
+    throw new BadQueryError(`lastEventId is longer than ${maxValueLength} characters`);
+  }
+  if (options.events) checkNames("events", options.events);
+  if (options.include) checkNames("include", options.include);
+  return options;
+}
+
+function single(query: URLSearchParams, key: string): string | undefined {
+  const values = query.getAll(key);
+  if (values.length > 1) throw new BadQueryError(`"${key}" may be given once`);
+  return values[0];
+}
+
+function list(query: URLSearchParams, key: string): string[] | undefined {
+  const values = query.getAll(key);
+  if (values.length === 0) return undefined;
+  return values.flatMap((value) => value.split(","));
+}
+
+function checkValue(key: string, value: string): void {
+  if (value === "" || value.length > maxValueLength) {
+    throw new BadQueryError(`"${key}" must be 1 to ${maxValueLength} characters`);
+  }
+}
+
+function checkNames(key: string, names: readonly string[]): void {
+  for (const name of names) {
+    if (!namePattern.test(name)) {
+      throw new BadQueryError(`"${key}" takes comma-separated event names or prefixes ending in "*", got ${JSON.stringify(name)}`);
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import type { Bus } from "./bus/bus.js";
+import type { Connection } from "./connection.js";
+import { controlJson, Frame } from "./frame.js";
+
+/** Events read from the bus per page while a connection catches up. */
+const pageSize = 256;
+
+/**
+ * Serves a resume (SPEC 5): every retained event after `lastEventId` that matches the connection's
+ * filter, in order, then live events with none twice. History is read page by page at the pace the
+ * connection drains, so a large replay is never mistaken for a slow reader; live events published
+ * meanwhile are picked up from history too, until the connection has caught up with what the hub
+ * has dispatched, and only then does it go live.
+ */
+export interface ResumeHost {
+  readonly bus: Bus;
+  readonly optIn: ReadonlySet<string>;
+  /** Buffered bytes past which the replay waits for the connection to drain. */
+  readonly highWaterBytes: number;
+  /** The id of the newest event the hub has routed to live connections. */
+  dispatchedThrough(): string | undefined;
+  /** Makes the connection live, synchronously, skipping live events up to `sentThrough`. */
+  goLive(sentThrough: string | undefined): void;
+}
+
+export async function catchUp(connection: Connection, lastEventId: string, host: ResumeHost): Promise<void> {
+  const { bus, optIn, highWaterBytes } = host;
+  let cursor: string | undefined = lastEventId;
+  let first = true;
+  while (!connection.closed) {
+    const { events, gap } = await bus.read(cursor, pageSize);
+    if (connection.closed) return;
+    if (gap) {
+      if (first) connection.sendControl(controlJson({ event: "gap", lastEventId }));
+      cursor = undefined;
+    }
+    first = false;
+    for (const event of events) {
+      cursor = event.id;
+      if (!connection.filter.matches(event.name, optIn.has(event.name))) continue;
+      connection.send(new Frame(event));
+      if (connection.bufferedBytes > highWaterBytes) await connection.drained();
+      if (connection.closed) return;
+    }
+    if (events.length < pageSize) {
+      const newest = host.dispatchedThrough();
+      if (cursor === undefined || newest === undefined || bus.compareIds(newest, cursor) <= 0) {
+        // Caught up: nothing the hub has routed is newer than what this connection was sent.
+        // (With an empty history there is nothing left to replay either.)
+        host.goLive(cursor);
+        return;
+      }
+    }
+  }
+}

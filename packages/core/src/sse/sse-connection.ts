@@ -1,0 +1,51 @@
+import { Connection, type Admission, type ConnectionHost } from "../connection.js";
+import type { Frame } from "../frame.js";
+import { encodeSseComment, encodeSseEvent, encodeSseRetry } from "./encode.js";
+import type { SseSink } from "./sse-sink.js";
+
+const keepalive = Buffer.from(encodeSseComment("keepalive"));
+
+/** One SSE stream: events as `id:`/`data:` lines, keepalive comments, ended when it falls behind. */
+export class SseConnection extends Connection {
+  readonly transport = "sse";
+
+  constructor(
+    host: ConnectionHost,
+    admission: Admission,
+    private readonly sink: SseSink,
+  ) {
+    super(host, admission);
+    sink.onClose(() => this.closed_());
+    // A jittered reconnect hint spreads clients out when a server goes away (SPEC 3).
+    const { retryMs } = host.options;
+    sink.write(Buffer.from(encodeSseRetry(retryMs + Math.random() * retryMs)));
+  }
+
+  get bufferedBytes(): number {
+    return this.sink.bufferedBytes;
+  }
+
+  drained(): Promise<void> {
+    return this.sink.drained();
+  }
+
+  protected writeFrame(frame: Frame): void {
+    this.sink.write(frame.sse);
+  }
+
+  sendControl(json: string): void {
+    if (!this.closed) this.sink.write(Buffer.from(encodeSseEvent({ data: json })));
+  }
+
+  heartbeat(): void {
+    if (!this.closed) this.sink.write(keepalive);
+  }
+
+  close(reason: "slow" | "shutdown"): void {
+    if (this.closed) return;
+    // A slow reader's buffer is dropped at once so its memory is bounded; it resumes from the last
+    // whole event it read. At shutdown, what is buffered is still flushed.
+    if (reason === "slow") this.sink.destroy();
+    else this.sink.end();
+  }
+}

@@ -1,0 +1,152 @@
+import { ActionError, RateLimiter, type ActionContext, type ActionHandler, type ActionMessage } from "../actions.js";
+import type { EventwireRequest } from "../authorize.js";
+import { Connection, type Admission, type ConnectionHost } from "../connection.js";
+import { controlJson, type Frame } from "../frame.js";
+import { escapeLineSeparators } from "../publish-validation.js";
+import { OPEN, type SocketLike } from "./socket-like.js";
+
+export interface WsHost extends ConnectionHost {
+  readonly actions: ReadonlyMap<string, ActionHandler>;
+}
+
+export type RawMessage = Buffer | ArrayBuffer | Buffer[];
+
+const textFrame = { binary: false, compress: false } as const;
+/** How long a closing handshake may take before the socket is dropped. */
+const closeGraceMs = 2_000;
+
+/**
+ * One WebSocket: events as JSON text frames, client actions with their replies and limits
+ * (SPEC 3, 6), protocol pings that drop a peer gone silent.
+ */
+export class WsConnection extends Connection {
+  readonly transport = "websocket";
+  #alive = true;
+  readonly #limiter: RateLimiter;
+  readonly #context: ActionContext;
+
+  constructor(
+    protected override readonly host: WsHost,
+    admission: Admission,
+    private readonly socket: SocketLike,
+    request: EventwireRequest | undefined,
+  ) {
+    super(host, admission);
+    this.#limiter = new RateLimiter(host.options.limits.actionsPerSecond);
+    const connection = this;
+    this.#context = {
+      connectionId: this.id,
+      sessionId: this.sessionId,
+      principal: this.principal,
+      request,
+      send(event) {
+        if (typeof event !== "object" || event === null || typeof event.event !== "string") {
+          throw new TypeError('ctx.send: the event must be an object with a string "event" field');
+        }
+        connection.sendControl(JSON.stringify(event));
+      },
+      onClose: (listener) => this.onClose(listener),
+    };
+    socket.on("pong", () => (this.#alive = true));
+    socket.on("close", () => this.closed_());
+    socket.on("error", () => {}); // a 'close' always follows
+    if (socket.readyState !== OPEN) this.closed_();
+  }
+
+  get bufferedBytes(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  drained(): Promise<void> {
+    const raw = this.socket._socket;
+    if (this.closed || !raw || !raw.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        raw.off("drain", done);
+        raw.off("close", done);
+        resolve();
+      };
+      raw.once("drain", done);
+      raw.once("close", done);
+    });
+  }
+
+  protected writeFrame(frame: Frame): void {
+    if (this.socket.readyState === OPEN) this.socket.send(frame.ws, textFrame);
+  }
+
+  sendControl(json: string): void {
+    if (this.socket.readyState === OPEN) this.socket.send(escapeLineSeparators(json), textFrame);
+  }
+
+  heartbeat(): void {
+    if (this.closed || !this.socket.ping) return;
+    if (!this.#alive) {
+      this.#drop();
+      return;
+    }
+    this.#alive = false;
+    this.socket.ping();
+  }
+
+  close(reason: "slow" | "shutdown"): void {
+    if (this.closed) return;
+    if (reason === "slow") this.socket.close(1013, "slow reader: reconnect and resume from your last id");
+    else this.socket.close(1001, "server shutting down: reconnect and resume from your last id");
+    setTimeout(() => this.#drop(), closeGraceMs).unref();
+  }
+
+  /** Handles one client message (SPEC 3 "Client to server", SPEC 6 limits). */
+  receive(data: RawMessage, isBinary: boolean): void {
+    if (this.closed) return;
+    this.#alive = true;
+    const size = Array.isArray(data) ? data.reduce((sum, part) => sum + part.length, 0) : data.byteLength;
+    if (size > this.host.options.limits.maxMessageBytes) {
+      this.socket.close(1009, `message larger than ${this.host.options.limits.maxMessageBytes} bytes`);
+      return;
+    }
+    if (isBinary) return this.#error(undefined, "bad_json", "binary frames are not accepted; send a JSON text frame");
+    if (!this.#limiter.take()) {
+      return this.#error(undefined, "rate_limited", `more than ${this.host.options.limits.actionsPerSecond} actions per second`);
+    }
+    let message: unknown;
+    try {
+      message = JSON.parse(Array.isArray(data) ? Buffer.concat(data).toString() : Buffer.from(data as ArrayBuffer).toString());
+    } catch {
+      return this.#error(undefined, "bad_json", "the message is not valid JSON");
+    }
+    if (typeof message !== "object" || message === null || Array.isArray(message) || typeof (message as ActionMessage).action !== "string") {
+      return this.#error(undefined, "bad_json", 'expected an object like {"action":"ping"}');
+    }
+    this.#run(message as ActionMessage);
+  }
+
+  async #run(message: ActionMessage): Promise<void> {
+    const ref = typeof message.ref === "string" || typeof message.ref === "number" ? message.ref : undefined;
+    if (message.action === "ping") {
+      this.sendControl(controlJson(ref === undefined ? { event: "pong" } : { event: "pong", ref }));
+      return;
+    }
+    const handler = this.host.actions.get(message.action);
+    if (!handler) return this.#error(ref, "unknown_action", `no action named ${JSON.stringify(message.action)}`);
+    let reply: string;
+    try {
+      const result = await handler(message, this.#context);
+      reply = controlJson({ event: "ack", ref, result: result ?? null });
+    } catch (error) {
+      if (error instanceof ActionError) return this.#error(ref, error.code, error.message);
+      return this.#error(ref, "action_failed", error instanceof Error ? error.message : String(error));
+    }
+    this.sendControl(reply);
+  }
+
+  #error(ref: string | number | undefined, code: string, message: string): void {
+    this.sendControl(controlJson({ event: "error", ref, code, message }));
+  }
+
+  #drop(): void {
+    if (this.closed) return;
+    if (this.socket.terminate) this.socket.terminate();
+    else this.socket.close(1001, "peer did not answer");
+  }
+}
