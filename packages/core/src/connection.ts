@@ -16,6 +16,8 @@ export interface ConnectionHost {
   readonly options: ResolvedOptions;
   readonly bus: Bus;
   readonly counters: EventCounters;
+  /** Called when the hub starts closing a connection: it stops routing events to it. */
+  connectionClosing(connection: Connection): void;
   /** Called once when a connection has closed, whatever closed it. */
   connectionClosed(connection: Connection): void;
 }
@@ -45,6 +47,8 @@ export abstract class Connection {
   readonly filter: EventFilter;
   /** False while a resume replays history; live events reach only live connections. */
   live = false;
+  /** Set once the connection is closing: nothing more is written to it. */
+  closing = false;
   closed = false;
   /** After a resume, live events up to this id were already sent from history. */
   #sentThrough: string | undefined;
@@ -68,12 +72,18 @@ export abstract class Connection {
   /** Sends a control message (`gap`, `pong`, `ack`, `error`): no id, not in history. */
   abstract sendControl(json: string): void;
   abstract heartbeat(): void;
-  /** Ends the stream: `slow` as a reader past its buffer bound, `shutdown` as the hub closes. */
-  abstract close(reason: "slow" | "shutdown"): void;
+  /** Ends the underlying stream; see {@link close}. */
+  protected abstract end(reason: "slow" | "shutdown"): void;
 
-  /** Live delivery from the router. */
+  /** Whether this connection may and wants to see an event: its sessions, then its filter. */
+  wants(name: string, session: string | undefined, optIn: boolean): boolean {
+    if (this.sessions !== undefined && (session === undefined || !this.sessions.includes(session))) return false;
+    return this.filter.matches(name, optIn);
+  }
+
+  /** Live delivery from the router, which has already matched the session. */
   deliver(frame: Frame, optIn: boolean): void {
-    if (!this.filter.matches(frame.name, optIn)) return;
+    if (this.closing || !this.filter.matches(frame.name, optIn)) return;
     if (this.#sentThrough !== undefined) {
       if (this.host.bus.compareIds(frame.id, this.#sentThrough) <= 0) return;
       this.#sentThrough = undefined;
@@ -87,7 +97,7 @@ export abstract class Connection {
 
   /** Writes one event from history or live, counting it. */
   send(frame: Frame): void {
-    if (this.closed) return;
+    if (this.closing) return;
     this.writeFrame(frame);
     this.host.counters.delivered++;
   }
@@ -98,6 +108,21 @@ export abstract class Connection {
     this.live = true;
   }
 
+  /**
+   * Ends the stream: `slow` for a reader past its buffer bound (SPEC 6), `shutdown` as the hub
+   * closes (SPEC 7). It stops receiving events at once; `closed` follows when the stream is gone.
+   */
+  close(reason: "slow" | "shutdown"): void {
+    if (this.closed) return;
+    // A shutdown also hurries a connection already closing as a slow reader.
+    if (this.closing && reason !== "shutdown") return;
+    if (!this.closing) {
+      this.closing = true;
+      this.host.connectionClosing(this);
+    }
+    this.end(reason);
+  }
+
   onClose(listener: () => void): void {
     if (this.closed) listener();
     else this.#closeListeners.push(listener);
@@ -106,6 +131,7 @@ export abstract class Connection {
   /** Subclasses call this exactly once, when the underlying stream is gone. */
   protected closed_(): void {
     if (this.closed) return;
+    this.closing = true;
     this.closed = true;
     this.host.connectionClosed(this);
     for (const listener of this.#closeListeners.splice(0)) listener();

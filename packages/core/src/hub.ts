@@ -253,6 +253,11 @@ export class Hub {
     return this.#closing;
   }
 
+  /** @internal Called by a connection as it starts closing. */
+  connectionClosing(connection: Connection): void {
+    this.#index.delete(connection);
+  }
+
   /** @internal Called by a connection once it has closed. */
   connectionClosed(connection: Connection): void {
     if (!this.#connections.delete(connection)) return;
@@ -268,12 +273,11 @@ export class Hub {
     for (const connection of [...this.#connections]) connection.close("shutdown");
     await allClosed;
     clearInterval(this.#heartbeat);
-    this.#upgrades?.close();
     await this.bus.close();
   }
 
   #open(connection: Connection, lastEventId: string | undefined): void {
-    if (connection.closed) return;
+    if (connection.closing) return;
     this.#connections.add(connection);
     this.#counts[connection.transport]++;
     if (lastEventId === undefined) {

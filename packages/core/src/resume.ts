@@ -27,9 +27,9 @@ export async function catchUp(connection: Connection, lastEventId: string, host:
   const { bus, optIn, highWaterBytes } = host;
   let cursor: string | undefined = lastEventId;
   let first = true;
-  while (!connection.closed) {
+  while (!connection.closing) {
     const { events, gap } = await bus.read(cursor, pageSize);
-    if (connection.closed) return;
+    if (connection.closing) return;
     if (gap) {
       if (first) connection.sendControl(controlJson({ event: "gap", lastEventId }));
       cursor = undefined;
@@ -37,10 +37,10 @@ export async function catchUp(connection: Connection, lastEventId: string, host:
     first = false;
     for (const event of events) {
       cursor = event.id;
-      if (!connection.filter.matches(event.name, optIn.has(event.name))) continue;
+      if (!connection.wants(event.name, event.session, optIn.has(event.name))) continue;
       connection.send(new Frame(event));
       if (connection.bufferedBytes > highWaterBytes) await connection.drained();
-      if (connection.closed) return;
+      if (connection.closing) return;
     }
     if (events.length < pageSize) {
       const newest = host.dispatchedThrough();

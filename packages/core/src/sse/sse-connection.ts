@@ -34,15 +34,14 @@ export class SseConnection extends Connection {
   }
 
   sendControl(json: string): void {
-    if (!this.closed) this.sink.write(Buffer.from(encodeSseEvent({ data: json })));
+    if (!this.closing) this.sink.write(Buffer.from(encodeSseEvent({ data: json })));
   }
 
   heartbeat(): void {
-    if (!this.closed) this.sink.write(keepalive);
+    if (!this.closing) this.sink.write(keepalive);
   }
 
-  close(reason: "slow" | "shutdown"): void {
-    if (this.closed) return;
+  protected end(reason: "slow" | "shutdown"): void {
     // A slow reader's buffer is dropped at once so its memory is bounded; it resumes from the last
     // whole event it read. At shutdown, what is buffered is still flushed.
     if (reason === "slow") this.sink.destroy();

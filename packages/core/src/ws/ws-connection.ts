@@ -12,8 +12,11 @@ export interface WsHost extends ConnectionHost {
 export type RawMessage = Buffer | ArrayBuffer | Buffer[];
 
 const textFrame = { binary: false, compress: false } as const;
-/** How long a closing handshake may take before the socket is dropped. */
-const closeGraceMs = 2_000;
+/**
+ * How long a closing handshake may take before the socket is dropped: at shutdown, briefly, so
+ * close() resolves; a slow reader gets time to read what it was sent and the 1013 behind it.
+ */
+const closeGraceMs = { shutdown: 2_000, slow: 30_000 } as const;
 
 /**
  * One WebSocket: events as JSON text frames, client actions with their replies and limits
@@ -89,11 +92,10 @@ export class WsConnection extends Connection {
     this.socket.ping();
   }
 
-  close(reason: "slow" | "shutdown"): void {
-    if (this.closed) return;
+  protected end(reason: "slow" | "shutdown"): void {
     if (reason === "slow") this.socket.close(1013, "slow reader: reconnect and resume from your last id");
     else this.socket.close(1001, "server shutting down: reconnect and resume from your last id");
-    setTimeout(() => this.#drop(), closeGraceMs).unref();
+    setTimeout(() => this.#drop(), closeGraceMs[reason]).unref();
   }
 
   /** Handles one client message (SPEC 3 "Client to server", SPEC 6 limits). */
@@ -121,7 +123,7 @@ export class WsConnection extends Connection {
     this.#run(message as ActionMessage);
   }
 
-  async #run(message: ActionMessage): Promise<void> {
+  #run(message: ActionMessage): void {
     const ref = typeof message.ref === "string" || typeof message.ref === "number" ? message.ref : undefined;
     if (message.action === "ping") {
       this.sendControl(controlJson(ref === undefined ? { event: "pong" } : { event: "pong", ref }));
@@ -129,15 +131,30 @@ export class WsConnection extends Connection {
     }
     const handler = this.host.actions.get(message.action);
     if (!handler) return this.#error(ref, "unknown_action", `no action named ${JSON.stringify(message.action)}`);
+    let result: unknown;
+    try {
+      result = handler(message, this.#context);
+    } catch (error) {
+      return this.#failed(ref, error);
+    }
+    // A handler that answers at once is acked at once, so replies keep the order of requests.
+    if (isThenable(result)) result.then((value) => this.#ack(ref, value), (error: unknown) => this.#failed(ref, error));
+    else this.#ack(ref, result);
+  }
+
+  #ack(ref: string | number | undefined, result: unknown): void {
     let reply: string;
     try {
-      const result = await handler(message, this.#context);
       reply = controlJson({ event: "ack", ref, result: result ?? null });
     } catch (error) {
-      if (error instanceof ActionError) return this.#error(ref, error.code, error.message);
-      return this.#error(ref, "action_failed", error instanceof Error ? error.message : String(error));
+      return this.#failed(ref, error);
     }
     this.sendControl(reply);
+  }
+
+  #failed(ref: string | number | undefined, error: unknown): void {
+    if (error instanceof ActionError) this.#error(ref, error.code, error.message);
+    else this.#error(ref, "action_failed", error instanceof Error ? error.message : String(error));
   }
 
   #error(ref: string | number | undefined, code: string, message: string): void {
@@ -149,4 +166,8 @@ export class WsConnection extends Connection {
     if (this.socket.terminate) this.socket.terminate();
     else this.socket.close(1001, "peer did not answer");
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
 }

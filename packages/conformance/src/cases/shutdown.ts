@@ -1,0 +1,48 @@
+import { EventEmitter } from "node:events";
+import { describe, expect, it } from "vitest";
+import { openStream, type Harness } from "../harness.js";
+
+/** SPEC 7: close stops accepting, closes WebSockets with 1001, ends SSE, detaches sources, then resolves. */
+export function shutdownCases(harness: () => Harness): void {
+  describe("shutdown", () => {
+    it("closes WebSockets with 1001 and ends SSE streams, resolving once every connection is gone", async () => {
+      const served = await harness().serve();
+      const ws = await harness().ws(served.wsUrl());
+      const sse = await harness().sse(served.sseUrl());
+      const scoped = await harness().ws(served.wsUrl("session=S"));
+      expect(served.hub.stats().connections).toEqual({ sse: 1, websocket: 2 });
+      await served.hub.close();
+      expect(served.hub.stats().connections).toEqual({ sse: 0, websocket: 0 });
+      expect(await ws.waitForClose()).toBe(1001);
+      expect(await scoped.waitForClose()).toBe(1001);
+      await sse.waitForEnd();
+    });
+
+    it("detaches sources, stops pipes and rejects publishing once closed", async () => {
+      const served = await harness().serve();
+      const agent = new EventEmitter();
+      served.hub.attach(agent, { events: ["bot.word"] });
+      let pulled = 0;
+      async function* endless() {
+        for (;;) {
+          pulled++;
+          yield { event: "tick" };
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      }
+      const piping = served.hub.pipe(endless());
+      const client = await openStream(harness(), "websocket", served);
+      await client.waitForEvents(2);
+      await served.hub.close();
+      await piping;
+      const published = served.hub.stats().events.published;
+      const pulledAtClose = pulled;
+      agent.emit("bot.word", { word: "late" });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(served.hub.stats().events.published).toBe(published);
+      expect(pulled).toBe(pulledAtClose);
+      expect(agent.listenerCount("bot.word")).toBe(0);
+      await expect(served.hub.publish({ event: "late" })).rejects.toThrow(/closed/);
+    });
+  });
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { openStream, withIds, type Harness } from "../harness.js";
+import { until } from "../wait.js";
+import { WsClient } from "../ws-client.js";
+
+const pad = "x".repeat(1000);
+
+/**
+ * SPEC 6: a reader whose unsent data passes maxBufferedBytes is closed (WebSocket 1013, SSE ended)
+ * and, reconnecting from its last id, gets everything it missed.
+ */
+export function slowReaderCases(harness: () => Harness): void {
+  describe("slow readers", () => {
+    it("ends an SSE stream that stops reading, and its resume loses nothing", async () => {
+      const served = await harness().serve({ limits: { maxBufferedBytes: 64 * 1024 } });
+      const reader = await harness().sse(served.sseUrl());
+      const watcher = await openStream(harness(), "sse", served);
+      reader.pause();
+      const published = await publishUntilClosed(served.hub);
+      expect(served.hub.stats().events.dropped).toBe(1);
+      await watcher.waitForEvents(published.length, 20_000);
+      expect(watcher.events).toEqual(published);
+      reader.resume();
+      await reader.waitForEnd(20_000);
+      const got = reader.events;
+      expect(got).toEqual(published.slice(0, got.length));
+      const last = got.at(-1)?.id as string | undefined;
+      const again = await harness().sse(served.sseUrl(last ? `lastEventId=${encodeURIComponent(last)}` : undefined));
+      await again.waitForEvents(published.length - got.length, 20_000);
+      expect([...got, ...again.events]).toEqual(published);
+    });
+
+    it("closes a WebSocket that stops reading with 1013, and its resume loses nothing", async () => {
+      const served = await harness().serve({ limits: { maxBufferedBytes: 64 * 1024 } });
+      const reader = await harness().ws(served.wsUrl());
+      const watcher = await openStream(harness(), "websocket", served);
+      const raw = (reader.socket as unknown as { _socket: import("node:net").Socket })._socket;
+      raw.pause();
+      const published = await publishUntilClosed(served.hub);
+      expect(served.hub.stats().events.dropped).toBe(1);
+      await watcher.waitForEvents(published.length, 20_000);
+      expect(watcher.events).toEqual(published);
+      raw.resume();
+      expect(await reader.waitForClose(20_000)).toBe(1013);
+      const got = reader.events;
+      expect(got).toEqual(published.slice(0, got.length));
+      const last = got.at(-1)?.id as string | undefined;
+      const again = await WsClient.connect(served.wsUrl(last ? `lastEventId=${encodeURIComponent(last)}` : undefined));
+      harness().defer(() => again.close());
+      await again.waitForEvents(published.length - got.length, 20_000);
+      expect([...got, ...again.events]).toEqual(published);
+    });
+  });
+}
+
+/**
+ * Publishes 1 KB events in small batches, letting healthy readers keep up, until the hub reports
+ * a reader dropped; bounded, so a hub that never drops one fails the test rather than filling memory.
+ */
+async function publishUntilClosed(hub: import("@eventwire/core").Hub): Promise<Record<string, unknown>[]> {
+  const published: Record<string, unknown>[] = [];
+  const dropped = () => hub.stats().events.dropped > 0;
+  for (let batch = 0; batch < 5_000 && !dropped(); batch++) {
+    for (let i = 0; i < 16; i++) {
+      const event = { event: "bot.word", index: published.length, pad };
+      const id = await hub.publish(event);
+      published.push(withIds([event], [id])[0]!);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await until(dropped, "the slow reader to be dropped");
+  return published;
+}

@@ -1,0 +1,127 @@
+import { describe, expect, it } from "vitest";
+import { publishAll, withIds, type Harness } from "../harness.js";
+import { delay, until } from "../wait.js";
+
+/** SPEC 3 and 6: frames, pings, actions and their replies, message limits. */
+export function wsProtocolCases(harness: () => Harness): void {
+  describe("WebSocket protocol", () => {
+    it("sends one JSON text frame per event", async () => {
+      const served = await harness().serve();
+      const client = await harness().ws(served.wsUrl());
+      const events = [{ event: "call.started", sessionId: "S" }, { event: "bot.word", word: "a\u2028b 👋" }];
+      const ids = await publishAll(served.hub, events);
+      await client.waitForEvents(2);
+      expect(client.texts).toEqual(withIds(events, ids).map((e) => JSON.stringify(e).replace("\u2028", "\\u2028")));
+    });
+
+    it('answers {"action":"ping"} with {"event":"pong"}, echoing a ref', async () => {
+      const served = await harness().serve();
+      const client = await harness().ws(served.wsUrl());
+      client.send({ action: "ping" });
+      client.send({ action: "ping", ref: 7 });
+      await client.waitForMessages(2);
+      expect(client.messages).toEqual([{ event: "pong" }, { event: "pong", ref: 7 }]);
+    });
+
+    it("runs action handlers with their connection's context and acks with the result", async () => {
+      const served = await harness().serve({ authorize: () => ({ sessions: ["CA_1"], principal: { user: "ada" } }) });
+      const seen: unknown[] = [];
+      let closed = false;
+      served.hub.action("inject_text", async (message, ctx) => {
+        seen.push({ text: message.text, sessionId: ctx.sessionId, principal: ctx.principal, hasId: typeof ctx.connectionId === "string" });
+        ctx.send({ event: "agent.reply", text: `echo ${String(message.text)}` });
+        ctx.onClose(() => (closed = true));
+        return { accepted: true };
+      });
+      const client = await harness().ws(served.wsUrl("session=CA_1"));
+      client.send({ action: "inject_text", ref: "r1", text: "hello" });
+      await client.waitForMessages(2);
+      expect(client.messages).toEqual([{ event: "agent.reply", text: "echo hello" }, { event: "ack", ref: "r1", result: { accepted: true } }]);
+      expect(seen).toEqual([{ text: "hello", sessionId: "CA_1", principal: { user: "ada" }, hasId: true }]);
+      client.socket.close();
+      await until(() => closed, "ctx.onClose to run");
+    });
+
+    it("answers bad JSON, unknown actions, throwing handlers and binary frames with an error, and stays open", async () => {
+      const served = await harness().serve();
+      served.hub.action("explode", () => {
+        throw new Error("boom");
+      });
+      const client = await harness().ws(served.wsUrl());
+      client.send("{not json");
+      client.send("[1,2]");
+      client.send({ action: "no_such_action", ref: 1 });
+      client.send({ action: "explode", ref: 2 });
+      client.send(Buffer.from([0x7b, 0x7d]));
+      client.send({ action: "ping", ref: 3 });
+      await client.waitForMessages(6);
+      expect(client.messages.map((m) => [m.event, m.code, m.ref])).toEqual([
+        ["error", "bad_json", undefined],
+        ["error", "bad_json", undefined],
+        ["error", "unknown_action", 1],
+        ["error", "action_failed", 2],
+        ["error", "bad_json", undefined],
+        ["pong", undefined, 3],
+      ]);
+      expect(client.messages[3]!.message).toBe("boom");
+      const id = await served.hub.publish({ event: "still.open" });
+      await client.waitForEvents(1);
+      expect(client.events).toEqual([{ event: "still.open", id }]);
+    });
+
+    it("answers rate_limited past actionsPerSecond", async () => {
+      const served = await harness().serve({ limits: { actionsPerSecond: 5 } });
+      const client = await harness().ws(served.wsUrl()); // its readiness ping took one action
+      for (let i = 0; i < 12; i++) client.send({ action: "ping", ref: i });
+      await client.waitForMessages(12);
+      const pongs = client.messages.filter((m) => m.event === "pong").length;
+      const limited = client.messages.filter((m) => m.event === "error" && m.code === "rate_limited").length;
+      expect(pongs + limited).toBe(12);
+      expect(pongs).toBeGreaterThanOrEqual(4);
+      expect(pongs).toBeLessThanOrEqual(6);
+    });
+
+    it("closes with 1009 on a message over maxMessageBytes", async () => {
+      const served = await harness().serve({ limits: { maxMessageBytes: 1024 } });
+      const client = await harness().ws(served.wsUrl());
+      client.send({ action: "ping", pad: "x".repeat(900) });
+      await client.waitForMessages(1);
+      client.send({ action: "ping", pad: "x".repeat(2000) });
+      expect(await client.waitForClose()).toBe(1009);
+    });
+
+    it("closes with 1007 on invalid UTF-8", async () => {
+      const served = await harness().serve();
+      const client = await harness().ws(served.wsUrl());
+      client.socket.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+      expect(await client.waitForClose()).toBe(1007);
+    });
+
+    it("keeps messages sent while an async authorize is still running", async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const served = await harness().serve({ authorize: async () => (await gate, true) });
+      served.hub.action("echo", (message) => message.value);
+      const client = harness().wsRaw(served.wsUrl());
+      expect(await client.opened).toBe(true);
+      client.send({ action: "echo", ref: 1, value: "first" });
+      client.send({ action: "ping", ref: 2 });
+      await delay(50);
+      expect(client.messages).toEqual([]);
+      release();
+      await client.waitForMessages(2);
+      expect(client.messages).toEqual([{ event: "ack", ref: 1, result: "first" }, { event: "pong", ref: 2 }]);
+    });
+
+    it("pings every heartbeatMs and drops a peer that stops answering, keeping one that answers", async () => {
+      const served = await harness().serve({ heartbeatMs: 50 });
+      const healthy = await harness().ws(served.wsUrl());
+      const dead = await harness().ws(served.wsUrl(), { autoPong: false });
+      await until(() => dead.closeCode !== undefined, "the silent peer to be dropped", 2_000);
+      expect(dead.closeCode).toBe(1006); // terminated, no closing handshake
+      expect(healthy.pings).toBeGreaterThanOrEqual(2);
+      expect(healthy.closeCode).toBeUndefined();
+      expect(served.hub.stats().connections.websocket).toBe(1);
+    });
+  });
+}

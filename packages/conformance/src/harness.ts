@@ -1,0 +1,164 @@
+import { createHub, type Bus, type Hub, type HubOptions, type Logger } from "@eventwire/core";
+import { SseClient } from "./sse-client.js";
+import { WsClient, type WsClientOptions } from "./ws-client.js";
+
+/** What an adapter's test starts: a real server of its framework serving `hub`. */
+export interface StartedServer {
+  /** The full http URL of the events path, e.g. `http://127.0.0.1:4123/events`. */
+  url: string;
+  /** Stops the server (the suite closes the hub first). */
+  close(): Promise<void>;
+}
+
+/** Starts a server of the adapter's framework that serves `hub` at some path. */
+export type ServerFactory = (hub: Hub) => Promise<StartedServer>;
+
+export interface ConformanceOptions {
+  /**
+   * Makes the bus of each hub the suite creates (a Redis or NATS bus, say). Buses made with the same
+   * `name` must share events and history, as processes on one stream do. Default: the in-memory bus.
+   */
+  bus?: (name: string) => Bus;
+}
+
+/** Records what the hub logs, so a test can say what it expected to see. */
+export class RecordingLogger implements Logger {
+  readonly warnings: string[] = [];
+  readonly errors: string[] = [];
+  warn(message: string): void {
+    this.warnings.push(message);
+  }
+  error(message: string): void {
+    this.errors.push(message);
+  }
+}
+
+/** A hub serving on a real server of the adapter under test. */
+export interface Served {
+  hub: Hub;
+  logger: RecordingLogger;
+  /** The events URL with a query (`"session=CA_1"`), over http. */
+  sseUrl(query?: string): string;
+  /** The same URL over ws. */
+  wsUrl(query?: string): string;
+}
+
+/** Starts hubs, servers and clients for one test and closes all of them after it. */
+export class Harness {
+  readonly #closers: (() => Promise<void> | void)[] = [];
+  #busNames = 0;
+
+  constructor(
+    private readonly factory: ServerFactory,
+    private readonly options: ConformanceOptions,
+  ) {}
+
+  /**
+   * A hub with `options` (authorize defaults to `true` here) served by the adapter. Hubs given the
+   * same `busName` share a bus when the suite runs on a shared one.
+   */
+  async serve(options: HubOptions = {}, busName?: string): Promise<Served> {
+    const logger = new RecordingLogger();
+    const name = busName ?? `conformance-${process.pid}-${Date.now().toString(36)}-${this.#busNames++}`;
+    const bus = this.options.bus?.(name);
+    const hub = createHub({ authorize: true, logger, ...options, ...(bus ? { bus } : {}) });
+    await hub.ready();
+    const server = await this.factory(hub).catch(async (error: unknown) => {
+      await hub.close();
+      throw error;
+    });
+    // Closed in reverse: clients, then the hub (connections end gracefully), then the server.
+    this.#closers.push(() => server.close(), () => hub.close());
+    const withQuery = (base: string, query?: string) => (query ? `${base}${base.includes("?") ? "&" : "?"}${query}` : base);
+    return {
+      hub,
+      logger,
+      sseUrl: (query) => withQuery(server.url, query),
+      wsUrl: (query) => withQuery(server.url.replace(/^http/, "ws"), query),
+    };
+  }
+
+  /** Whether hubs share history through the bus (Redis, NATS) rather than each keeping its own. */
+  get sharedBus(): boolean {
+    return this.options.bus !== undefined;
+  }
+
+  async sse(url: string, headers?: Record<string, string>): Promise<SseClient> {
+    const client = await SseClient.open(url, headers);
+    this.#closers.push(() => client.close());
+    return client;
+  }
+
+  /** A WebSocket the server has admitted (it answered a ping). */
+  async ws(url: string, options?: WsClientOptions): Promise<WsClient> {
+    const client = await WsClient.connect(url, options);
+    this.#closers.push(() => client.close());
+    return client;
+  }
+
+  /** A WebSocket that may be refused: the test inspects how it ended. */
+  wsRaw(url: string, options?: WsClientOptions): WsClient {
+    const client = new WsClient(url, options);
+    this.#closers.push(() => client.close());
+    return client;
+  }
+
+  defer(closer: () => Promise<void> | void): void {
+    this.#closers.push(closer);
+  }
+
+  async closeAll(): Promise<void> {
+    // Clients first, then hubs, then servers: the reverse of how they were opened.
+    for (const close of this.#closers.splice(0).reverse()) await close();
+  }
+}
+
+/** Publishes each event in order; resolves to their ids. */
+export async function publishAll(hub: Hub, events: { event: string; [field: string]: unknown }[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const event of events) ids.push(await hub.publish(event));
+  return ids;
+}
+
+/** The published events as a client must receive them: each with its id. */
+export function withIds<T extends object>(events: T[], ids: string[]): (T & { id: string })[] {
+  return events.map((event, index) => ({ ...event, id: ids[index]! }));
+}
+
+export type Transport = "sse" | "websocket";
+export const transports: readonly Transport[] = ["sse", "websocket"];
+
+/** What both transports' clients offer the cases that run on each. */
+export interface StreamClient {
+  /** Every message's JSON, control messages included, in order. */
+  readonly messages: Record<string, unknown>[];
+  /** Messages with an id, in order. */
+  readonly events: Record<string, unknown>[];
+  waitForEvents(count: number, timeoutMs?: number): Promise<void>;
+  waitForMessages(count: number, timeoutMs?: number): Promise<void>;
+  close(): void;
+}
+
+/** Opens an admitted stream on either transport; SSE must answer 200. */
+export async function openStream(harness: Harness, transport: Transport, served: Served, query?: string, headers?: Record<string, string>): Promise<StreamClient> {
+  if (transport === "websocket") return harness.ws(served.wsUrl(query), { headers });
+  const client = await harness.sse(served.sseUrl(query), headers);
+  if (client.status !== 200) {
+    await client.waitForEnd();
+    throw new Error(`SSE ${served.sseUrl(query)} answered ${client.status}: ${client.body}`);
+  }
+  return client;
+}
+
+/** How a refused stream ended: the SSE status and body, or the WebSocket's close code or handshake status. */
+export async function refusal(harness: Harness, transport: Transport, served: Served, query?: string, headers?: Record<string, string>): Promise<{ status?: number; close?: number; body?: unknown; retryAfter?: string }> {
+  if (transport === "sse") {
+    const client = await harness.sse(served.sseUrl(query), headers);
+    await client.waitForEnd();
+    const retryAfter = client.headers["retry-after"];
+    return { status: client.status, body: client.status === 200 ? undefined : JSON.parse(client.body), ...(retryAfter ? { retryAfter } : {}) };
+  }
+  const client = harness.wsRaw(served.wsUrl(query), { headers });
+  if (await client.opened) await client.waitForClose();
+  return client.refusedStatus !== undefined ? { status: client.refusedStatus } : { close: client.closeCode! };
+}

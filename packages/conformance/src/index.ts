@@ -1,0 +1,44 @@
+import { afterEach, beforeEach, describe } from "vitest";
+import { authorizationCases } from "./cases/authorization.js";
+import { deliveryCases } from "./cases/delivery.js";
+import { resumeCases } from "./cases/resume.js";
+import { shutdownCases } from "./cases/shutdown.js";
+import { slowReaderCases } from "./cases/slow-readers.js";
+import { sseProtocolCases } from "./cases/sse-protocol.js";
+import { wsProtocolCases } from "./cases/ws-protocol.js";
+import { Harness, type ConformanceOptions, type ServerFactory } from "./harness.js";
+
+export { Harness, RecordingLogger, openStream, publishAll, refusal, withIds, transports } from "./harness.js";
+export type { ConformanceOptions, Served, ServerFactory, StartedServer, StreamClient, Transport } from "./harness.js";
+export { SseClient } from "./sse-client.js";
+export { SseParser, type ParsedSseEvent } from "./sse-parser.js";
+export { WsClient, type WsClientOptions } from "./ws-client.js";
+export { until, delay } from "./wait.js";
+
+/**
+ * Runs the whole conformance suite (SPEC sections 3 to 7, both transports) against servers that
+ * `factory` starts. Call it from a test file of an adapter or a bus:
+ *
+ * ```ts
+ * runConformance("express", async (hub) => { ...start an app serving hub...; return { url, close } });
+ * ```
+ */
+export function runConformance(name: string, factory: ServerFactory, options: ConformanceOptions = {}): void {
+  describe(`eventwire conformance: ${name}`, () => {
+    let harness: Harness;
+    beforeEach(() => {
+      harness = new Harness(factory, options);
+    });
+    afterEach(async () => {
+      await harness.closeAll();
+    });
+    const current = () => harness;
+    deliveryCases(current);
+    sseProtocolCases(current);
+    wsProtocolCases(current);
+    authorizationCases(current);
+    resumeCases(current);
+    slowReaderCases(current);
+    shutdownCases(current);
+  });
+}
