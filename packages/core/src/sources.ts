@@ -18,7 +18,11 @@ export interface PipeOptions<T> {
 /** `{ event: name, ...payload }`; a payload that is not an object goes in `data`, an Error's message in `message`. */
 export function eventFromEmit(name: string, payload: unknown): { event: string; [field: string]: unknown } {
   if (payload instanceof Error) return { event: name, message: payload.message };
-  if (typeof payload === "object" && payload !== null && !Array.isArray(payload)) return { ...payload, event: name };
+  if (typeof payload === "object" && payload !== null && !Array.isArray(payload)) {
+    const event = { event: name, ...payload };
+    event.event = name; // the emitted name wins over a payload field of the same name, and stays first
+    return event;
+  }
   return payload === undefined ? { event: name } : { event: name, data: payload };
 }
 

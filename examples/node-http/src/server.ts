@@ -1,0 +1,35 @@
+import { readFile } from "node:fs/promises";
+import http from "node:http";
+import { createHub } from "@eventwire/core";
+import { FakeAgent } from "@eventwire/test-fixtures";
+
+// One hub for the process. This demo lets anyone watch every call; a real app passes `authorize`.
+const hub = createHub({ sessionKey: "callId", optIn: ["llm.tool_result"], authorize: true });
+
+// A scripted voice agent replaying overlapping calls forever, published as it emits.
+const agent = new FakeAgent({ loop: true });
+hub.attach(agent, { events: agent.events });
+agent.start();
+
+const page = await readFile(new URL("../public/index.html", import.meta.url));
+const server = http.createServer((request, response) => {
+  const { pathname } = new URL(request.url ?? "/", "http://localhost");
+  if (pathname === "/events") return void hub.sse(request, response);
+  if (pathname === "/") return void response.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(page);
+  response.writeHead(404).end();
+});
+server.on("upgrade", (request, socket, head) => {
+  if (new URL(request.url ?? "/", "http://localhost").pathname === "/events") hub.handleUpgrade(request, socket, head);
+  else socket.destroy();
+});
+
+const port = Number(process.env.PORT ?? 3000);
+server.listen(port, () => console.log(`eventwire demo: http://localhost:${port} (stream at /events)`));
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, async () => {
+    agent.stop();
+    await hub.close();
+    server.close(() => process.exit(0));
+  });
+}

@@ -1,0 +1,138 @@
+import { EventEmitter } from "node:events";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import WebSocket from "ws";
+import { Connection } from "./connection.js";
+import { createHub, type Hub } from "./hub.js";
+
+const quiet = { warn() {}, error() {} };
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  vi.restoreAllMocks();
+});
+
+/** A hub on a bare node:http server, and a way to open many real connections to it. */
+async function served(hub: Hub) {
+  const server = http.createServer((req, res) => void hub.sse(req, res));
+  server.on("upgrade", (req, socket, head) => hub.handleUpgrade(req, socket, head));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  cleanups.push(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))), () => hub.close());
+  const sse = (query: string) =>
+    new Promise<http.IncomingMessage>((resolve) => {
+      const request = http.get(`http://127.0.0.1:${port}/events?${query}`, { agent: false }, resolve);
+      cleanups.push(() => void request.destroy());
+    });
+  const ws = (query: string) =>
+    new Promise<WebSocket>((resolve, reject) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/events?${query}`);
+      socket.once("open", () => resolve(socket));
+      socket.once("error", reject);
+      cleanups.push(() => socket.terminate());
+    });
+  return { sse, ws };
+}
+
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+describe("routing (SPEC 6)", () => {
+  it("costs a session-scoped event its receivers, not every connection", async () => {
+    const hub = createHub({ authorize: true, logger: quiet, sessionKey: "callId" });
+    const { sse } = await served(hub);
+    await Promise.all(Array.from({ length: 200 }, (_, i) => sse(`session=S${i % 100}`)));
+    await until(() => hub.stats().connections.sse === 200);
+    const deliver = vi.spyOn(Connection.prototype, "deliver");
+    await hub.publish({ event: "bot.word", callId: "S7" });
+    expect(deliver).toHaveBeenCalledTimes(2);
+    await hub.publish({ event: "agent.status" }); // no session: only unscoped connections, of which there are none
+    expect(deliver).toHaveBeenCalledTimes(2);
+  });
+
+  it("encodes an event once per transport however many connections receive it", async () => {
+    const hub = createHub({ authorize: true, logger: quiet });
+    const { sse, ws } = await served(hub);
+    const encodings = async (connections: number) => {
+      await Promise.all(Array.from({ length: connections }, () => sse("")));
+      const sockets = await Promise.all(Array.from({ length: connections }, () => ws("")));
+      let received = 0;
+      for (const socket of sockets) socket.on("message", () => received++);
+      await until(() => hub.stats().connections.websocket >= connections);
+      const from = vi.spyOn(Buffer, "from");
+      const stringify = vi.spyOn(JSON, "stringify");
+      await hub.publish({ event: "bot.word", word: "hi" });
+      const counts = [from.mock.calls.length, stringify.mock.calls.length];
+      from.mockRestore();
+      stringify.mockRestore();
+      await until(() => received === connections);
+      return counts;
+    };
+    const few = await encodings(2);
+    const many = await encodings(40);
+    expect(many).toEqual(few);
+    expect(few[0]).toBe(2); // one SSE frame, one WebSocket payload
+  });
+});
+
+describe("sources", () => {
+  it("attach without a list publishes every event the emitter emits, and detach restores emit", async () => {
+    const hub = createHub({ authorize: true, logger: quiet });
+    const agent = new EventEmitter();
+    agent.on("error", () => {}); // an EventEmitter throws an unheard error
+    const original = agent.emit;
+    const detach = hub.attach(agent);
+    agent.emit("call.started", { callId: "CA_1" });
+    agent.emit("bot.word", "plain string");
+    agent.emit("error", new Error("stt failed"));
+    detach();
+    expect(agent.emit).toBe(original);
+    agent.emit("after", {});
+    await until(() => hub.stats().events.published === 3);
+    const { events } = await hub.bus.read(undefined, 10);
+    expect(events.map((e) => JSON.parse(e.json))).toEqual([
+      { callId: "CA_1", event: "call.started" },
+      { event: "bot.word", data: "plain string" },
+      { event: "error", message: "stt failed" },
+    ]);
+    await hub.close();
+  });
+
+  it("logs, and does not throw into the emitter, when a source's event cannot be published", async () => {
+    const errors: string[] = [];
+    const hub = createHub({ authorize: true, logger: { warn() {}, error: (message) => errors.push(message) } });
+    const agent = new EventEmitter();
+    hub.attach(agent, { events: ["bad"] });
+    expect(() => agent.emit("bad", { id: "reserved" })).not.toThrow();
+    expect(errors).toEqual(["[eventwire] a source emitted an event that cannot be published"]);
+    await hub.close();
+  });
+});
+
+describe("createHub", () => {
+  it("warns once when no authorize is given, and not when one is", async () => {
+    const warnings: string[] = [];
+    const logger = { warn: (m: string) => warnings.push(m), error() {} };
+    await createHub({ logger }).close();
+    await createHub({ logger, authorize: true }).close();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/no authorize option/);
+  });
+
+  it.each([
+    [{ heartbeatMs: 0 }, /heartbeatMs must be a positive number/],
+    [{ limits: { maxConnections: -1 } }, /limits.maxConnections must be a positive number/],
+    [{ sessionKey: "id" }, /sessionKey must be a field name other than "id"/],
+    [{ authorize: "yes" }, /authorize must be true, false or a function/],
+  ])("rejects bad options with a clear TypeError (%o)", (options, message) => {
+    expect(() => createHub(options as never)).toThrow(message);
+  });
+
+  it('refuses to replace the built-in "ping" action', async () => {
+    const hub = createHub({ authorize: true, logger: quiet });
+    expect(() => hub.action("ping", () => 1)).toThrow(/built in/);
+    await hub.close();
+  });
+});

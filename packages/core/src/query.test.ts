@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { BadQueryError, readStreamOptions } from "./query.js";
+
+describe("readStreamOptions", () => {
+  it("reads session, events, include and lastEventId from the query", () => {
+    expect(readStreamOptions("/events?session=CA_1&events=call.*,bot.word&include=llm.tool_result&lastEventId=abc-1", {})).toEqual({
+      sessionId: "CA_1",
+      events: ["call.*", "bot.word"],
+      include: ["llm.tool_result"],
+      lastEventId: "abc-1",
+    });
+  });
+
+  it("takes Last-Event-ID from the header when the query has none, and code over both", () => {
+    expect(readStreamOptions("/events", { "last-event-id": "h-1" }).lastEventId).toBe("h-1");
+    expect(readStreamOptions("/events?lastEventId=q-1", { "last-event-id": "h-1" }).lastEventId).toBe("q-1");
+    expect(readStreamOptions("/events?session=A&lastEventId=q-1", {}, { sessionId: "B", lastEventId: "c-1" })).toMatchObject({ sessionId: "B", lastEventId: "c-1" });
+  });
+
+  it.each(["events=a*b", "events=", "events=a,,b", "include=a%20b", "session=", "session=a&session=b", `session=${"s".repeat(600)}`, `lastEventId=${"1".repeat(600)}`])(
+    "refuses %s",
+    (query) => {
+      expect(() => readStreamOptions(`/events?${query}`, {})).toThrow(BadQueryError);
+    },
+  );
+});
