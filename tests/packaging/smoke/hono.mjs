@@ -1,0 +1,17 @@
+import { serve } from "@hono/node-server";
+import { createNodeWebSocket } from "@hono/node-ws";
+import { Hono } from "hono";
+import { createHub } from "@eventwire/core";
+import { eventwire } from "@eventwire/hono";
+import { checkBothTransports } from "./check.mjs";
+
+const hub = createHub({ authorize: true });
+const app = new Hono();
+const { upgradeWebSocket, injectWebSocket } = createNodeWebSocket({ app });
+app.route("/events", eventwire(hub, { upgradeWebSocket }));
+const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
+injectWebSocket(server);
+await new Promise((resolve) => server.once("listening", resolve));
+await checkBothTransports("hono", `http://127.0.0.1:${server.address().port}/events`, hub);
+await hub.close();
+server.close();
