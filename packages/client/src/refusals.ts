@@ -1,0 +1,32 @@
+/**
+ * Which server answers end a stream instead of being retried (SPEC 4 and 8). Everything else
+ * (1001 going away, 1006 abnormal, 1013 try again later, 503, 5xx, network errors, a stream the
+ * server ended) is retried with backoff and resumed from the last id.
+ */
+
+/** WebSocket close codes after which the client stops: the server refused this connection. */
+export const terminalCloseCodes: ReadonlyMap<number, string> = new Map([
+  [4400, "bad_request"],
+  [4401, "unauthenticated"],
+  [4403, "forbidden"],
+  [1008, "policy_violation"],
+]);
+
+/** SSE statuses after which the client stops. 204 (No Content) means "stop" and ends as `closed`. */
+export const terminalStatuses: ReadonlyMap<number, string> = new Map([
+  [204, "no_content"],
+  [400, "bad_request"],
+  [401, "unauthenticated"],
+  [403, "forbidden"],
+]);
+
+/**
+ * `Retry-After` (seconds or an HTTP date) in milliseconds, or undefined when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
