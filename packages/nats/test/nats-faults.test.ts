@@ -1,0 +1,116 @@
+import type { Bus } from "@eventwire/core";
+import { afterEach, describe, expect, it } from "vitest";
+import { natsBus, type NatsBusOptions } from "../src/index.js";
+import { RecordingContext, record } from "./bus-context.js";
+import { OwnNatsServer, runNatsTests, uniqueStream } from "./nats-servers.js";
+import { eventually, until } from "./wait.js";
+
+// Each test runs its own nats-server on a spare port, and kills and restarts it.
+describe.skipIf(!runNatsTests)("natsBus through NATS failures (own nats-server)", () => {
+  const cleanup: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+
+  async function ownServer(): Promise<OwnNatsServer> {
+    const server = await OwnNatsServer.start();
+    cleanup.push(() => server.stop());
+    return server;
+  }
+
+  async function openBus(server: OwnNatsServer, stream: string, options: NatsBusOptions = {}) {
+    const bus = natsBus({
+      servers: server.servers,
+      stream,
+      requestTimeoutMs: 1_000,
+      connectionOptions: { reconnectTimeWait: 100, reconnectJitter: 50 },
+      ...options,
+    });
+    const context = new RecordingContext();
+    await bus.open(context);
+    cleanup.push(() => bus.close());
+    return { bus, context };
+  }
+
+  async function publishInOrder(bus: Bus, from: number, count: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let n = from; n < from + count; n++) ids.push(await bus.publish(record("tick", n)));
+    return ids;
+  }
+
+  it("rejects publishes while NATS is down; after a restart it loses nothing acknowledged and readers continue from their last id", async () => {
+    const server = await ownServer();
+    const stream = uniqueStream("restart");
+    const a = await openBus(server, stream);
+    const b = await openBus(server, stream);
+    const before = await publishInOrder(b.bus, 1, 5);
+    await until(() => a.context.events.length === 5, "A to receive 5 events");
+
+    await server.kill("SIGTERM"); // a restart: JetStream's file store is flushed (SIGKILL may lose its last writes)
+    const started = Date.now();
+    await expect(b.bus.publish(record("tick", 6))).rejects.toThrow(/^@eventwire\/nats: cannot publish "tick": NATS at 127\.0\.0\.1:\d+ /);
+    expect(Date.now() - started).toBeLessThan(1_500);
+    // Once the bus knows the connection is gone, it rejects at once.
+    await until(() => a.context.errors.some((error) => error.message.includes("lost the connection")), "A to notice");
+    await eventually(async () => {
+      const error = await b.bus.publish(record("tick", 6)).then(
+        () => new Error("published while the server was down"),
+        (rejection: Error) => rejection,
+      );
+      expect(error.message).toMatch(/^@eventwire\/nats: cannot publish "tick": NATS at 127\.0\.0\.1:\d+ is unreachable \(reconnecting\)$/);
+    }, "an immediate rejection");
+    await expect(b.bus.read(undefined, 10)).rejects.toThrow(/^@eventwire\/nats: cannot read history: NATS at .* is unreachable/);
+
+    await server.restart();
+    const after = [await eventually(() => b.bus.publish(record("tick", 6)), "publishing after the restart")];
+    after.push(...(await publishInOrder(b.bus, 7, 4)));
+    await until(() => a.context.events.length === 10 && b.context.events.length === 10, "10 events on each bus", 15_000);
+
+    const ids = [...before, ...after];
+    expect(ids.map((id) => Number(id.split("-")[1]))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(new Set(ids.map((id) => id.split("-")[0])).size).toBe(1); // the same stream, kept on disk
+    expect(a.context.ids()).toEqual(ids);
+    expect(b.context.ids()).toEqual(ids);
+    expect(a.context.events.map((event) => JSON.parse(event.json).n)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect((await a.bus.read(undefined, 100)).events.map((event) => event.id)).toEqual(ids);
+    expect(await a.bus.read(before[4], 100)).toEqual({ gap: false, events: a.context.events.slice(5) });
+  });
+
+  it("a reader whose server restarted receives what was published before it reconnected", async () => {
+    const server = await ownServer();
+    const stream = uniqueStream("reader");
+    // A reconnects long after B, so B publishes while A is still away.
+    const a = await openBus(server, stream, { connectionOptions: { reconnectTimeWait: 1_500, reconnectJitter: 0 } });
+    const b = await openBus(server, stream);
+    const first = await publishInOrder(b.bus, 1, 3);
+    await until(() => a.context.events.length === 3, "A to receive 3 events");
+    await server.kill();
+    await server.restart();
+    const during = [await eventually(() => b.bus.publish(record("tick", 4)), "publishing after the restart")];
+    during.push(...(await publishInOrder(b.bus, 5, 18)));
+    expect(a.context.events).toHaveLength(3); // A has not reconnected yet
+    await until(() => a.context.events.length === 22, "A to catch up", 15_000);
+    expect(a.context.ids()).toEqual([...first, ...during]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(a.context.ids()).toEqual([...first, ...during]); // nothing twice
+  });
+
+  it("with memory storage, a restart loses the stream: the bus creates it anew, and old ids resume with a gap", async () => {
+    const server = await ownServer();
+    const stream = uniqueStream("memory");
+    const a = await openBus(server, stream, { storage: "memory" });
+    const old = await publishInOrder(a.bus, 1, 3);
+    await until(() => a.context.events.length === 3, "3 events");
+    await server.kill();
+    await server.restart();
+    const fresh = [await eventually(() => a.bus.publish(record("tick", 4)), "publishing after the restart")];
+    fresh.push(...(await publishInOrder(a.bus, 5, 2)));
+    expect(fresh.map((id) => Number(id.split("-")[1]))).toEqual([1, 2, 3]);
+    expect(fresh[0]!.split("-")[0]).not.toBe(old[0]!.split("-")[0]);
+    await until(() => a.context.events.length === 6, "the new stream's events, live", 15_000);
+    expect(a.context.ids()).toEqual([...old, ...fresh]);
+    const events = (await a.bus.read(undefined, 10)).events;
+    expect(events.map((event) => event.id)).toEqual(fresh);
+    expect(await a.bus.read(old[0], 10)).toEqual({ gap: true, events });
+  });
+});
