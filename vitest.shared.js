@@ -1,9 +1,14 @@
 // Test settings every workspace shares: resolve @eventwire/* packages to their TypeScript
 // sources (the "@eventwire/source" export condition), so tests never run against a stale build.
+// The list leaves out "import": vitest hands the SSR conditions to Node as `--conditions`, and with
+// "import" among them Node's `require` of a dual package (Express's router requiring `is-promise`)
+// would get the ESM namespace instead of its exports. Vite applies "import" itself where it resolves.
+const conditions = ["@eventwire/source", "module", "node", "development|production"];
+
 /** @type {import("vitest/config").UserConfig} */
 export const sharedTestConfig = {
-  resolve: { conditions: ["@eventwire/source", "import", "node", "default"] },
-  ssr: { resolve: { conditions: ["@eventwire/source", "import", "node", "default"], externalConditions: ["@eventwire/source"] } },
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ["@eventwire/source"] } },
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 20_000,

@@ -10,4 +10,5 @@ export { encodeSseEvent, encodeSseComment, encodeSseRetry, sseHeaders } from "./
 export type { SseSink } from "./sse/sse-sink.js";
 export type { SocketLike } from "./ws/socket-like.js";
 export { requestFromNode } from "./node/request.js";
+export { routeUpgrade, type UpgradeListener } from "./node/upgrade-routes.js";
 export { requestFromWeb, sseResponse } from "./web/sse-response.js";
