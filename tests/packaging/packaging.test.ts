@@ -46,7 +46,7 @@ describe("packages installed from their tarballs", () => {
   });
 
   it.each(["core", "client", "express", "fastify", "hono", "next-pages", "redis", "nats", "conformance"])("%s works in a fresh project", (name) => {
-    const output = execFileSync("node", [`${name}.mjs`], { cwd: project, encoding: "utf8", timeout: 60_000 });
+    const output = execFileSync("node", [`${name}.mjs`], { cwd: project, encoding: "utf8", timeout: name === "next-pages" ? 240_000 : 60_000 });
     expect(output).toMatch(new RegExp(`^${name}: ok`, "m"));
   });
 });

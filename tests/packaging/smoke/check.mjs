@@ -21,25 +21,35 @@ export async function firstSseEvent(url, publish) {
   }
 }
 
-/** Resolves to the first event (a message with an id) of a WebSocket at `url`. */
+/**
+ * Resolves to the first event (a message with an id) of a WebSocket at `url`, publishing once the
+ * hub has answered a ping; it also waits for `publish` to settle, so nothing is left in flight.
+ */
 export function firstWsEvent(url, publish) {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url);
+    let published;
     socket.on("error", reject);
     socket.on("open", () => socket.send(JSON.stringify({ action: "ping" })));
-    socket.on("message", async (data) => {
+    socket.on("message", (data) => {
       const message = JSON.parse(data.toString());
-      if (message.event === "pong") return void (await publish());
+      if (message.event === "pong") {
+        published = publish();
+        return;
+      }
       socket.close();
-      resolve(message);
+      published.then(() => resolve(message), reject);
     });
   });
 }
 
-/** Checks both transports against one events URL; prints what a reader can verify. */
-export async function checkBothTransports(name, url, hub) {
-  const sse = await firstSseEvent(url, () => hub.publish({ event: "smoke.sse", sessionId: "S1" }));
-  const ws = await firstWsEvent(url.replace(/^http/, "ws"), () => hub.publish({ event: "smoke.ws", sessionId: "S1" }));
+/**
+ * Checks both transports against one events URL; `publish` is a hub's publish, or a request to an
+ * app that publishes. Prints what a reader can verify.
+ */
+export async function checkBothTransports(name, url, publish) {
+  const sse = await firstSseEvent(url, () => publish({ event: "smoke.sse", sessionId: "S1" }));
+  const ws = await firstWsEvent(url.replace(/^http/, "ws"), () => publish({ event: "smoke.ws", sessionId: "S1" }));
   if (sse.event !== "smoke.sse" || typeof sse.id !== "string") throw new Error(`${name}: bad SSE event ${JSON.stringify(sse)}`);
   if (ws.event !== "smoke.ws" || typeof ws.id !== "string") throw new Error(`${name}: bad WebSocket event ${JSON.stringify(ws)}`);
   console.log(`${name}: ok ${sse.event} ${ws.event}`);

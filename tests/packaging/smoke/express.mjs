@@ -10,6 +10,6 @@ app.use(events);
 const server = app.listen(0, "127.0.0.1");
 await new Promise((resolve) => server.once("listening", resolve));
 events.attach(server);
-await checkBothTransports("express", `http://127.0.0.1:${server.address().port}/events`, hub);
+await checkBothTransports("express", `http://127.0.0.1:${server.address().port}/events`, (event) => hub.publish(event));
 await hub.close();
 server.close();

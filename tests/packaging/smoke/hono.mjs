@@ -12,6 +12,6 @@ app.route("/events", eventwire(hub, { upgradeWebSocket }));
 const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
 injectWebSocket(server);
 await new Promise((resolve) => server.once("listening", resolve));
-await checkBothTransports("hono", `http://127.0.0.1:${server.address().port}/events`, hub);
+await checkBothTransports("hono", `http://127.0.0.1:${server.address().port}/events`, (event) => hub.publish(event));
 await hub.close();
 server.close();
