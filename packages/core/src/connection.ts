@@ -52,7 +52,7 @@ export abstract class Connection {
   closed = false;
   /** After a resume, live events up to this id were already sent from history. */
   #sentThrough: string | undefined;
-  #closeListeners: (() => void)[] = [];
+  #closeListeners: (() => void)[] | undefined;
 
   constructor(
     protected readonly host: ConnectionHost,
@@ -125,7 +125,7 @@ export abstract class Connection {
 
   onClose(listener: () => void): void {
     if (this.closed) listener();
-    else this.#closeListeners.push(listener);
+    else (this.#closeListeners ??= []).push(listener);
   }
 
   /** Subclasses call this exactly once, when the underlying stream is gone. */
@@ -134,6 +134,8 @@ export abstract class Connection {
     this.closing = true;
     this.closed = true;
     this.host.connectionClosed(this);
-    for (const listener of this.#closeListeners.splice(0)) listener();
+    const listeners = this.#closeListeners;
+    this.#closeListeners = undefined;
+    if (listeners) for (const listener of listeners) listener();
   }
 }

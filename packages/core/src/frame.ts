@@ -13,6 +13,7 @@ export class Frame {
   readonly json: string;
   #sse: Buffer | undefined;
   #ws: Buffer | undefined;
+  #wsFrame: Buffer | undefined;
 
   constructor(event: BusEvent) {
     this.id = event.id;
@@ -28,6 +29,30 @@ export class Frame {
   get ws(): Buffer {
     return (this.#ws ??= Buffer.from(this.json));
   }
+
+  /** The whole WebSocket text frame (header and JSON in one Buffer), for sockets written directly. */
+  get wsFrame(): Buffer {
+    return (this.#wsFrame ??= wsTextFrame(this.ws));
+  }
+}
+
+/** An unmasked, final text frame as a server sends it (RFC 6455, 5.2). */
+function wsTextFrame(payload: Buffer): Buffer {
+  const length = payload.length;
+  const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + length);
+  frame[0] = 0x81; // FIN, opcode 1 (text)
+  if (header === 2) frame[1] = length;
+  else if (header === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    frame.writeUInt32BE(length >>> 0, 6);
+  }
+  payload.copy(frame, header);
+  return frame;
 }
 
 /** A message outside the stream (`pong`, `ack`, `error`, `gap`): no id, never replayed. */

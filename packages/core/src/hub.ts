@@ -36,6 +36,13 @@ export interface HubStats {
 
 /** Most messages a client may send while its connection is still being authorized. */
 const maxEarlyMessages = 256;
+/** Most bytes of such messages, in units of `maxMessageBytes`: kept while `authorize` runs, so bounded. */
+const maxEarlyMessageBytes = 4;
+/**
+ * Most fragments one client message may arrive in. Browsers never fragment what they send; `ws`'s
+ * default (16,384) let one message of a few KB, sent a byte per fragment, pin about 2 MB.
+ */
+const maxMessageFragments = 64;
 
 /**
  * The hub: takes events from publishers and sources, routes each to the connections that may and
@@ -161,10 +168,17 @@ export class Hub {
     const request = options.request === undefined ? undefined : isNodeRequest(options.request) ? requestFromNode(options.request) : options.request;
     let connection: WsConnection | undefined;
     const early: [RawMessage, boolean][] = [];
+    let earlyBytes = 0;
+    // From the start: `ws` reports a bad frame (too large, bad UTF-8) as an 'error' event, which
+    // would throw and take the process down if it came while `authorize` runs. A 'close' follows.
+    socket.on("error", () => {});
     socket.on("message", (data, isBinary) => {
-      if (connection) connection.receive(data, isBinary);
-      else if (early.length < maxEarlyMessages) early.push([data, isBinary]);
-      else socket.close(1008, "too many messages before the stream opened");
+      if (connection) return connection.receive(data, isBinary);
+      if (early.length === maxEarlyMessages) return socket.close(1008, "too many messages before the stream opened");
+      earlyBytes += Array.isArray(data) ? data.reduce((sum, part) => sum + part.length, 0) : data.byteLength;
+      // Held while `authorize` runs: bounded in bytes as well as in count, whatever the socket's own limit.
+      if (earlyBytes > maxEarlyMessageBytes * this.options.limits.maxMessageBytes) return socket.close(1009, "too much sent before the stream opened");
+      early.push([data, isBinary]);
     });
     void this.admit(request ?? { method: "GET", url: "/", headers: {} }, options).then((result) => {
       if (socket.readyState !== OPEN) return;
@@ -187,8 +201,17 @@ export class Hub {
       socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
-    this.#upgrades ??= new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: this.options.limits.maxMessageBytes });
+    this.#upgrades ??= new WebSocketServer({ noServer: true, clientTracking: false, ...this.wsServerOptions });
     this.#upgrades.handleUpgrade(request, socket, head, (ws) => this.ws(ws, { ...options, request }));
+  }
+
+  /**
+   * The `ws` server options that enforce the hub's limits on what clients send (SPEC 6): messages
+   * up to `limits.maxMessageBytes`, in at most 64 fragments, uncompressed. For adapters that create
+   * their own `ws` server (`@fastify/websocket`, `@hono/node-ws`): pass them to it.
+   */
+  get wsServerOptions(): { maxPayload: number; maxFragments: number; perMessageDeflate: false } {
+    return { maxPayload: this.options.limits.maxMessageBytes, maxFragments: maxMessageFragments, perMessageDeflate: false };
   }
 
   /** Whether a request's `Origin` may open a stream; for adapters that upgrade before the hub sees the socket. */
@@ -247,7 +270,10 @@ export class Hub {
     return { connections: { ...this.#counts }, events: { ...this.counters } };
   }
 
-  /** Stops accepting, detaches sources, closes every connection (WebSocket 1001), then the bus (SPEC 7). */
+  /**
+   * Stops accepting, detaches sources, closes every connection (WebSocket 1001), `closeRate` a
+   * second, then the bus (SPEC 7). Resolves once every connection is gone.
+   */
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();
     return this.#closing;
@@ -270,7 +296,13 @@ export class Hub {
     for (const stop of [...this.#sources]) stop();
     const allClosed = new Promise<void>((resolve) => (this.#allClosed = resolve));
     if (this.#connections.size === 0) this.#allClosed?.();
-    for (const connection of [...this.#connections]) connection.close("shutdown");
+    // Spread out, `closeRate` a second, so clients do not all reconnect in the same instant.
+    const connections = [...this.#connections];
+    const batch = Math.max(1, Math.ceil(this.options.closeRate / 100));
+    for (let i = 0; i < connections.length; i += batch) {
+      if (i > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      for (const connection of connections.slice(i, i + batch)) connection.close("shutdown");
+    }
     await allClosed;
     clearInterval(this.#heartbeat);
     await this.bus.close();

@@ -37,6 +37,13 @@ export interface HubOptions {
   heartbeatMs?: number;
   /** Base of the SSE `retry:` hint; each stream gets a jittered value between it and twice it. Default 1,000. */
   retryMs?: number;
+  /**
+   * Connections `hub.close()` closes per second (SPEC 7), oldest first, in batches every 10 ms, so
+   * that clients come back spread out instead of all at once (a restart storm). A hub with fewer
+   * connections than a batch (a hundredth of this) closes them at once; `Infinity` closes all at
+   * once. Default 2,000: 10,000 connections close over 5 s.
+   */
+  closeRate?: number;
   limits?: Partial<Limits>;
   /** Where events go and history lives. Default: the in-memory bus (one process). */
   bus?: Bus;
@@ -52,6 +59,7 @@ export interface ResolvedOptions {
   allowedOrigins: ReadonlySet<string> | undefined;
   heartbeatMs: number;
   retryMs: number;
+  closeRate: number;
   limits: Limits;
   logger: Logger;
 }
@@ -71,6 +79,7 @@ export function resolveOptions(options: HubOptions): ResolvedOptions {
   positive("history.maxAgeMs", history.maxAgeMs);
   const heartbeatMs = positive("heartbeatMs", options.heartbeatMs ?? 15_000);
   const retryMs = positive("retryMs", options.retryMs ?? 1_000);
+  const closeRate = positive("closeRate", options.closeRate ?? 2_000);
   const sessionKey = options.sessionKey ?? "sessionId";
   if (typeof sessionKey !== "string" || sessionKey === "" || sessionKey === "id" || sessionKey === "event") {
     throw new TypeError(`createHub: sessionKey must be a field name other than "id" and "event", got ${JSON.stringify(sessionKey)}`);
@@ -87,6 +96,7 @@ export function resolveOptions(options: HubOptions): ResolvedOptions {
     allowedOrigins: options.allowedOrigins ? new Set(options.allowedOrigins) : undefined,
     heartbeatMs,
     retryMs,
+    closeRate,
     limits,
     logger: options.logger ?? console,
   };

@@ -26,19 +26,22 @@ export interface ResumeHost {
 export async function catchUp(connection: Connection, lastEventId: string, host: ResumeHost): Promise<void> {
   const { bus, optIn, highWaterBytes } = host;
   let cursor: string | undefined = lastEventId;
-  let first = true;
+  // The id of the last event this connection has: a gap names it, so the client knows where it broke.
+  let lastSent = lastEventId;
   while (!connection.closing) {
     const { events, gap } = await bus.read(cursor, pageSize);
     if (connection.closing) return;
     if (gap) {
-      if (first) connection.sendControl(controlJson({ event: "gap", lastEventId }));
+      // On the first read: the client's id cannot be resumed. On a later one: the history moved past
+      // this replay while it waited for the connection to drain. Either way, say so (SPEC 5).
+      connection.sendControl(controlJson({ event: "gap", lastEventId: lastSent }));
       cursor = undefined;
     }
-    first = false;
     for (const event of events) {
       cursor = event.id;
       if (!connection.wants(event.name, event.session, optIn.has(event.name))) continue;
       connection.send(new Frame(event));
+      lastSent = event.id;
       if (connection.bufferedBytes > highWaterBytes) await connection.drained();
       if (connection.closing) return;
     }

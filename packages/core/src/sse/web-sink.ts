@@ -1,55 +1,63 @@
 import type { SseSink } from "./sse-sink.js";
 
 /**
- * An SSE sink on a Web `ReadableStream` (Hono, Deno, Bun, Workers). The stream's queue is the
- * buffer: its size in bytes is what the runtime has not yet sent.
+ * An SSE sink on a Web `ReadableStream` (Hono, Deno, Bun, Workers). Chunks wait in the sink's own
+ * queue until the runtime reads them, so what is unsent can be counted, and dropped: a slow
+ * reader's stream then ends cleanly after the last whole event it took, rather than erroring
+ * (which @hono/node-server, say, reports as a server error).
  */
 export class WebSseSink implements SseSink {
   readonly stream: ReadableStream<Uint8Array>;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #queue: Buffer[] = [];
+  #queuedBytes = 0;
+  /** The reader asked for a chunk while the queue was empty: the next write goes straight to it. */
+  #wanted = false;
   #closed = false;
   #closeListeners: (() => void)[] = [];
   #drainWaiters: (() => void)[] = [];
-  readonly #highWaterMark: number;
 
-  constructor(highWaterMark = 64 * 1024) {
-    this.#highWaterMark = highWaterMark;
+  constructor() {
     this.stream = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
           this.#controller = controller;
         },
-        pull: () => this.#wakeDrainWaiters(),
+        pull: () => this.#pull(),
         cancel: () => this.#markClosed(),
       },
-      new ByteLengthQueuingStrategy({ highWaterMark }),
+      { highWaterMark: 0 },
     );
   }
 
   write(chunk: Buffer): void {
-    if (!this.#closed) this.#controller.enqueue(chunk);
+    if (this.#closed) return;
+    this.#queue.push(chunk);
+    this.#queuedBytes += chunk.length;
+    if (this.#wanted) this.#pull();
   }
 
   get bufferedBytes(): number {
-    if (this.#closed) return 0;
-    return this.#highWaterMark - (this.#controller.desiredSize ?? this.#highWaterMark);
+    return this.#queuedBytes;
   }
 
   drained(): Promise<void> {
-    if (this.#closed || this.bufferedBytes <= 0) return Promise.resolve();
+    if (this.#closed || this.#queuedBytes === 0) return Promise.resolve();
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
   end(): void {
     if (this.#closed) return;
-    this.#controller.close();
-    this.#markClosed();
+    // What is queued still reaches the reader: the stream's own queue takes it, then closes.
+    for (const chunk of this.#queue) this.#controller.enqueue(chunk);
+    this.#finish();
   }
 
   destroy(): void {
     if (this.#closed) return;
-    this.#controller.error(new Error("eventwire: stream closed"));
-    this.#markClosed();
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    this.#finish();
   }
 
   onClose(listener: () => void): void {
@@ -57,14 +65,31 @@ export class WebSseSink implements SseSink {
     else this.#closeListeners.push(listener);
   }
 
-  #wakeDrainWaiters(): void {
-    for (const resolve of this.#drainWaiters.splice(0)) resolve();
+  #pull(): void {
+    const chunk = this.#queue.shift();
+    if (chunk === undefined) {
+      this.#wanted = true;
+      return;
+    }
+    this.#wanted = false;
+    this.#queuedBytes -= chunk.length;
+    this.#controller.enqueue(chunk);
+    if (this.#queue.length === 0) for (const resolve of this.#drainWaiters.splice(0)) resolve();
+  }
+
+  /** Closes the stream after what it already holds. */
+  #finish(): void {
+    if (this.#closed) return;
+    this.#controller.close();
+    this.#markClosed();
   }
 
   #markClosed(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#wakeDrainWaiters();
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    for (const resolve of this.#drainWaiters.splice(0)) resolve();
     for (const listener of this.#closeListeners.splice(0)) listener();
   }
 }

@@ -12,6 +12,24 @@ export interface WsHost extends ConnectionHost {
 export type RawMessage = Buffer | ArrayBuffer | Buffer[];
 
 const textFrame = { binary: false, compress: false } as const;
+const ignoreError = () => {};
+
+/**
+ * The parts of a `ws` WebSocket that let a frame built once go straight to its TCP socket, as
+ * engine.io does: only without negotiated extensions (no compression) and while ws's sender is
+ * idle (nothing queued, not reading a Blob), so frames keep their order.
+ */
+interface WsInternals {
+  readonly extensions?: unknown;
+  readonly _socket?: { write(chunk: Buffer): boolean };
+  readonly _sender?: WsSender;
+}
+
+interface WsSender {
+  readonly _queue?: readonly unknown[];
+  /** 0 when idle (ws ≥ 8.17); absent before. */
+  readonly _state?: number;
+}
 /**
  * How long a closing handshake may take before the socket is dropped: at shutdown, briefly, so
  * close() resolves; a slow reader gets time to read what it was sent and the 1013 behind it.
@@ -25,8 +43,14 @@ const closeGraceMs = { shutdown: 2_000, slow: 30_000 } as const;
 export class WsConnection extends Connection {
   readonly transport = "websocket";
   #alive = true;
-  readonly #limiter: RateLimiter;
-  readonly #context: ActionContext;
+  // Made on the first client message / action: most connections only receive, and an idle
+  // connection's memory is what 10,000 of them cost.
+  #limiter: RateLimiter | undefined;
+  #context: ActionContext | undefined;
+  readonly #request: EventwireRequest | undefined;
+  /** ws's TCP socket and sender, when frames can be written to the socket directly. */
+  readonly #tcp: { write(chunk: Buffer): boolean } | undefined;
+  readonly #sender: Required<Pick<WsSender, "_queue">> & WsSender | undefined;
 
   constructor(
     protected override readonly host: WsHost,
@@ -35,24 +59,15 @@ export class WsConnection extends Connection {
     request: EventwireRequest | undefined,
   ) {
     super(host, admission);
-    this.#limiter = new RateLimiter(host.options.limits.actionsPerSecond);
-    const connection = this;
-    this.#context = {
-      connectionId: this.id,
-      sessionId: this.sessionId,
-      principal: this.principal,
-      request,
-      send(event) {
-        if (typeof event !== "object" || event === null || typeof event.event !== "string") {
-          throw new TypeError('ctx.send: the event must be an object with a string "event" field');
-        }
-        connection.sendControl(JSON.stringify(event));
-      },
-      onClose: (listener) => this.onClose(listener),
-    };
+    this.#request = request;
+    const ws = socket as SocketLike & WsInternals;
+    if (ws.extensions === "" && ws._socket && ws._sender && Array.isArray(ws._sender._queue)) {
+      this.#tcp = ws._socket;
+      this.#sender = ws._sender as Required<Pick<WsSender, "_queue">> & WsSender;
+    }
     socket.on("pong", () => (this.#alive = true));
     socket.on("close", () => this.closed_());
-    socket.on("error", () => {}); // a 'close' always follows
+    socket.on("error", ignoreError); // a 'close' always follows
     if (socket.readyState !== OPEN) this.closed_();
   }
 
@@ -75,11 +90,22 @@ export class WsConnection extends Connection {
   }
 
   protected writeFrame(frame: Frame): void {
-    if (this.socket.readyState === OPEN) this.socket.send(frame.ws, textFrame);
+    if (this.socket.readyState !== OPEN) return;
+    // One write of the shared frame instead of ws framing it again for every socket (SPEC 6).
+    const sender = this.#sender;
+    if (sender !== undefined && sender._queue.length === 0 && !sender._state) this.#tcp!.write(frame.wsFrame);
+    else this.socket.send(frame.ws, textFrame);
   }
 
   sendControl(json: string): void {
-    if (this.socket.readyState === OPEN) this.socket.send(escapeLineSeparators(json), textFrame);
+    if (this.socket.readyState !== OPEN) return;
+    this.socket.send(escapeLineSeparators(json), textFrame);
+    // Replies count against the same bound as events (SPEC 6): a client that floods requests and
+    // never reads the answers would otherwise make the server buffer them without limit.
+    if (this.bufferedBytes > this.host.options.limits.maxBufferedBytes) {
+      this.host.counters.dropped++;
+      this.close("slow");
+    }
   }
 
   heartbeat(): void {
@@ -100,7 +126,8 @@ export class WsConnection extends Connection {
 
   /** Handles one client message (SPEC 3 "Client to server", SPEC 6 limits). */
   receive(data: RawMessage, isBinary: boolean): void {
-    if (this.closed) return;
+    // Once closing (a slow reader, a flood, shutdown), what else the client sends is not answered.
+    if (this.closing) return;
     this.#alive = true;
     const size = Array.isArray(data) ? data.reduce((sum, part) => sum + part.length, 0) : data.byteLength;
     if (size > this.host.options.limits.maxMessageBytes) {
@@ -108,7 +135,7 @@ export class WsConnection extends Connection {
       return;
     }
     if (isBinary) return this.#error(undefined, "bad_json", "binary frames are not accepted; send a JSON text frame");
-    if (!this.#limiter.take()) {
+    if (!(this.#limiter ??= new RateLimiter(this.host.options.limits.actionsPerSecond)).take()) {
       return this.#error(undefined, "rate_limited", `more than ${this.host.options.limits.actionsPerSecond} actions per second`);
     }
     let message: unknown;
@@ -133,13 +160,31 @@ export class WsConnection extends Connection {
     if (!handler) return this.#error(ref, "unknown_action", `no action named ${JSON.stringify(message.action)}`);
     let result: unknown;
     try {
-      result = handler(message, this.#context);
+      result = handler(message, (this.#context ??= this.#makeContext()));
     } catch (error) {
       return this.#failed(ref, error);
     }
     // A handler that answers at once is acked at once, so replies keep the order of requests.
     if (isThenable(result)) result.then((value) => this.#ack(ref, value), (error: unknown) => this.#failed(ref, error));
     else this.#ack(ref, result);
+  }
+
+  /** The `ctx` action handlers get: this connection (SPEC 2). */
+  #makeContext(): ActionContext {
+    const connection = this;
+    return {
+      connectionId: this.id,
+      sessionId: this.sessionId,
+      principal: this.principal,
+      request: this.#request,
+      send(event) {
+        if (typeof event !== "object" || event === null || typeof event.event !== "string") {
+          throw new TypeError('ctx.send: the event must be an object with a string "event" field');
+        }
+        connection.sendControl(JSON.stringify(event));
+      },
+      onClose: (listener) => this.onClose(listener),
+    };
   }
 
   #ack(ref: string | number | undefined, result: unknown): void {

@@ -1,0 +1,75 @@
+import { requestFromWeb, sseResponse, type EventwireRequest, type Hub, type SocketLike } from "@eventwire/core";
+import { Hono, type Context } from "hono";
+import type { UpgradeWebSocket } from "hono/ws";
+
+/** Options of `eventwire(hub, options)`. */
+export interface EventwireHonoOptions {
+  /**
+   * The runtime's WebSocket helper; on Node, `createNodeWebSocket({ app }).upgradeWebSocket` from
+   * `@hono/node-ws`. Its sockets must be `ws`-compatible (`ws.raw`), as node-ws's are.
+   * Default: none; the sub-app then serves SSE only and answers WebSocket upgrades with 501.
+   */
+  upgradeWebSocket?: UpgradeWebSocket<SocketLike, any>;
+  /**
+   * The client's address for `authorize` (SPEC 4). Default: the socket's address on
+   * `@hono/node-server` (`c.env.incoming.socket.remoteAddress`, as its `getConnInfo` reads it),
+   * `undefined` elsewhere. On other runtimes pass their `getConnInfo`:
+   * `(c) => getConnInfo(c).remote.address`.
+   */
+  remoteAddress?: (c: Context) => string | undefined;
+}
+
+interface NodeServerBindings {
+  incoming?: { socket?: { remoteAddress?: string } };
+}
+
+/** Where @hono/node-server (and @hono/node-ws's upgrade requests) keep the Node request. */
+function nodeRemoteAddress(c: Context): string | undefined {
+  const env = c.env as (NodeServerBindings & { server?: NodeServerBindings }) | undefined;
+  return (env?.server ?? env)?.incoming?.socket?.remoteAddress;
+}
+
+const errorBody = (error: string, message: string) => ({ error, message });
+
+/**
+ * A Hono sub-app serving a hub's streams at its root (SPEC 2 "Mounting"), for
+ * `app.route("/events", eventwire(hub, { upgradeWebSocket }))`: a GET with `Upgrade: websocket`
+ * becomes a WebSocket, any other GET an SSE stream on a Web `ReadableStream` (so SSE runs on every
+ * runtime Hono runs on), and OPTIONS answers CORS preflights. `authorize` gets Hono's `Context`
+ * as `request.raw`.
+ */
+export function eventwire(hub: Hub, options: EventwireHonoOptions = {}): Hono {
+  if (typeof hub !== "object" || hub === null || typeof hub.ws !== "function" || typeof hub.admit !== "function") {
+    throw new TypeError("@eventwire/hono: eventwire(hub, options) needs a hub from createHub() as its first argument");
+  }
+  const { upgradeWebSocket, remoteAddress = nodeRemoteAddress } = options;
+  if (upgradeWebSocket !== undefined && typeof upgradeWebSocket !== "function") {
+    throw new TypeError("@eventwire/hono: options.upgradeWebSocket must be the runtime's upgradeWebSocket (createNodeWebSocket({ app }).upgradeWebSocket on Node)");
+  }
+  if (typeof remoteAddress !== "function") throw new TypeError("@eventwire/hono: options.remoteAddress must be a function (c) => string | undefined");
+
+  const neutral = (c: Context): EventwireRequest => requestFromWeb(c.req.raw, { remoteAddress: remoteAddress(c), raw: c });
+  const upgrade = upgradeWebSocket?.((c) => {
+    const request = neutral(c);
+    return {
+      onOpen: (_event, ws) => {
+        const socket = ws.raw;
+        if (socket && typeof socket.on === "function") hub.ws(socket, { request });
+        else ws.close(1011, "eventwire needs a ws-compatible socket (ws.raw), as @hono/node-ws provides");
+      },
+    };
+  });
+
+  const app = new Hono();
+  app.get("/", async (c, next) => {
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return sseResponse(hub, neutral(c));
+    // A foreign Origin is refused in the handshake (SPEC 4); the rest is refused after it, with a close code.
+    if (!hub.originAllowed(c.req.header("origin"))) return c.json(errorBody("forbidden_origin", "this origin may not open a stream"), 403);
+    if (!upgrade) return c.json(errorBody("websocket_unavailable", "this server serves SSE only: pass upgradeWebSocket to eventwire()"), 501);
+    return (await upgrade(c, next)) ?? c.notFound();
+  });
+  app.options("/", (c) => sseResponse(hub, neutral(c)));
+  return app;
+}
+
+export default eventwire;
