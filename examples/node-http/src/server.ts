@@ -26,8 +26,12 @@ server.on("upgrade", (request, socket, head) => {
 const port = Number(process.env.PORT ?? 3000);
 server.listen(port, () => console.log(`eventwire demo: http://localhost:${port} (stream at /events)`));
 
+// Ctrl-C (which reaches npm and this process alike): stop the agent, end every stream, then exit.
+let closing = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, async () => {
+  process.on(signal, async () => {
+    if (closing) return;
+    closing = true;
     agent.stop();
     await hub.close();
     server.close(() => process.exit(0));

@@ -136,3 +136,39 @@ describe("createHub", () => {
     await hub.close();
   });
 });
+
+describe("resume before the bus is open", () => {
+  it("waits for the bus instead of failing the connection", async () => {
+    const { MemoryBus } = await import("./bus/memory-bus.js");
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let open = false;
+    // A bus that, like a Redis bus still connecting, cannot read before open() has finished.
+    class ConnectingBus extends MemoryBus {
+      override async open(context: Parameters<MemoryBus["open"]>[0]): Promise<void> {
+        await gate;
+        await super.open(context);
+        open = true;
+      }
+      override read(afterId: string | undefined, limit: number) {
+        if (!open) return Promise.reject(new Error("cannot read: the bus is not open"));
+        return super.read(afterId, limit);
+      }
+    }
+    const errors: string[] = [];
+    const hub = createHub({ authorize: true, bus: new ConnectingBus(), logger: { warn() {}, error: (m) => errors.push(m) } });
+    const { sse } = await served(hub);
+    const response = await sse("lastEventId=from-an-earlier-run");
+    let body = "";
+    response.on("data", (chunk: Buffer) => (body += chunk.toString()));
+    const published = hub.publish({ event: "after.open" });
+    release();
+    const id = await published;
+    await until(() => body.includes("after.open"));
+    expect(body.split("\n").filter((line) => line.startsWith("data:"))).toEqual([
+      'data: {"event":"gap","lastEventId":"from-an-earlier-run"}',
+      `data: {"event":"after.open","id":"${id}"}`,
+    ]);
+    expect(errors).toEqual([]);
+  });
+});

@@ -317,13 +317,14 @@ export class Hub {
       return;
     }
     const { maxBufferedBytes } = this.options.limits;
-    catchUp(connection, lastEventId, {
+    // History lives in the bus: a resume waits for it to be open (a Redis bus connecting, say).
+    this.ready().then(() => catchUp(connection, lastEventId, {
       bus: this.bus,
       optIn: this.options.optIn,
       highWaterBytes: maxBufferedBytes / 2,
       dispatchedThrough: () => this.#dispatchedThrough,
       goLive: (sentThrough) => this.#goLive(connection, sentThrough),
-    }).catch((error) => {
+    })).catch((error) => {
       this.options.logger.error("[eventwire] resume failed; closing the connection so it retries", error);
       connection.close("shutdown");
     });

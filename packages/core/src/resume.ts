@@ -29,6 +29,7 @@ export async function catchUp(connection: Connection, lastEventId: string, host:
   // The id of the last event this connection has: a gap names it, so the client knows where it broke.
   let lastSent = lastEventId;
   while (!connection.closing) {
+    const dispatchedBefore = host.dispatchedThrough();
     const { events, gap } = await bus.read(cursor, pageSize);
     if (connection.closing) return;
     if (gap) {
@@ -46,10 +47,11 @@ export async function catchUp(connection: Connection, lastEventId: string, host:
       if (connection.closing) return;
     }
     if (events.length < pageSize) {
+      // Caught up when nothing the hub has routed is newer than what this connection was sent. With
+      // nothing read at all, when nothing was routed while the (empty) history was being read.
       const newest = host.dispatchedThrough();
-      if (cursor === undefined || newest === undefined || bus.compareIds(newest, cursor) <= 0) {
-        // Caught up: nothing the hub has routed is newer than what this connection was sent.
-        // (With an empty history there is nothing left to replay either.)
+      const caughtUp = cursor === undefined ? newest === dispatchedBefore : newest === undefined || bus.compareIds(newest, cursor) <= 0;
+      if (caughtUp) {
         host.goLive(cursor);
         return;
       }

@@ -1,0 +1,40 @@
+import { createHub, type Hub } from "@eventwire/core";
+import { redisBus } from "@eventwire/redis";
+
+/**
+ * The hub every process of this app creates, agent and web alike: the same bus (one Redis stream)
+ * and the same event shape, so an event published in the agent process reaches every connection of
+ * every web process, once and in order, and a client can resume on any web process.
+ *
+ * - `REDIS_URL` (default `redis://127.0.0.1:6379`)
+ * - `EVENTWIRE_STREAM`, the stream key the processes share (default `eventwire-calls`)
+ */
+export function createCallHub(): Hub {
+  return createHub({
+    bus: redisBus({ url: process.env.REDIS_URL ?? "redis://127.0.0.1:6379", stream: process.env.EVENTWIRE_STREAM ?? "eventwire-calls" }),
+    sessionKey: "callId",
+    optIn: ["llm.tool_result"],
+    // Kept in Redis: a browser resumes from it after a blip, or after a web process restarts.
+    history: { maxEvents: 5_000, maxAgeMs: 60_000 },
+    // A demo: anyone may watch every call. A real app returns the caller's sessions here (SPEC 4).
+    authorize: true,
+  });
+}
+
+/** Runs `close` once on the first SIGINT or SIGTERM (Ctrl-C reaches npm and its children alike), then exits. */
+export function onShutdown(close: () => Promise<void>): void {
+  let closing = false;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      if (closing) return;
+      closing = true;
+      close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error(error);
+          process.exit(1);
+        },
+      );
+    });
+  }
+}

@@ -1,0 +1,136 @@
+import { randomUUID } from "node:crypto";
+import { SseClient, until, WsClient } from "@eventwire/conformance";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import { startExample, stopAllExamples, type ExampleProcess } from "../src/example-process.js";
+import { scriptedEvents } from "../src/expected-calls.js";
+
+/**
+ * Every example, started as its README says (`npm start` in its folder, `PORT` set, after the build
+ * that turbo runs before this test), serves its page and streams the demo agent's calls over SSE
+ * and WebSocket: each call it delivers whole is exactly the call the agent's script says.
+ */
+
+const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+/** A Redis stream of its own for each run of the standalone example, deleted afterwards. */
+const redisStreams: string[] = [];
+const newRedisStream = () => {
+  const stream = `eventwire-example-test-${randomUUID()}`;
+  redisStreams.push(stream);
+  return stream;
+};
+
+afterAll(async () => {
+  await stopAllExamples();
+  if (redisStreams.length === 0) return;
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect().then(
+    () => redis.del(...redisStreams),
+    () => undefined,
+  );
+  redis.disconnect();
+});
+
+const examples: { name: string; stream: string; env?: () => Record<string, string> }[] = [
+  { name: "express-dashboard", stream: "/events" },
+  { name: "fastify", stream: "/events" },
+  { name: "hono", stream: "/events" },
+  { name: "next-pages", stream: "/api/events" },
+  { name: "node-http", stream: "/events" },
+  { name: "standalone", stream: "/events", env: () => ({ REDIS_URL: redisUrl, EVENTWIRE_STREAM: newRedisStream() }) },
+];
+
+/** The first call seen from its start to its end among `events`, if any. */
+function wholeCall(events: Record<string, unknown>[]): string | undefined {
+  const started = new Set<unknown>();
+  for (const event of events) {
+    if (event.event === "call.started") started.add(event.callId);
+    if (event.event === "call.ended" && started.has(event.callId)) return event.callId as string;
+  }
+  return undefined;
+}
+
+/** The events of one call, as received, without their ids (which the bus assigns). */
+const eventsOf = (events: Record<string, unknown>[], callId: string) => events.filter((event) => event.callId === callId).map(({ id: _id, ...event }) => event);
+
+describe("each example, started with npm start", () => {
+  for (const { name, stream, env } of examples) {
+    it(`${name}: serves its page, and a whole call exactly as scripted over SSE and over WebSocket`, async () => {
+      const example = await startExample(name, { env: env?.() });
+      try {
+        const page = await fetch(`${example.origin}/`);
+        expect([page.status, page.headers.get("content-type")?.split(";")[0]]).toEqual([200, "text/html"]);
+        await page.text();
+
+        // Tool results are opt-in on every example's hub: ask for them, and for nothing else special.
+        const query = `${stream}?include=llm.tool_result`;
+        const sse = await SseClient.open(`${example.origin}${query}`);
+        const ws = await WsClient.connect(`ws://127.0.0.1:${example.port}${query}`);
+        try {
+          expect([sse.status, sse.headers["content-type"]?.split(";")[0]]).toEqual([200, "text/event-stream"]);
+          await until(() => wholeCall(sse.events) !== undefined && wholeCall(ws.events) !== undefined, "a whole call on both transports", 20_000);
+          for (const client of [sse, ws]) {
+            const callId = wholeCall(client.events)!;
+            expect(eventsOf(client.events, callId)).toEqual(scriptedEvents(callId));
+            const ids = client.events.map((event) => event.id);
+            expect(new Set(ids).size).toBe(ids.length);
+          }
+        } finally {
+          sse.close();
+          ws.close();
+        }
+      } finally {
+        await example.stop();
+      }
+    });
+  }
+});
+
+describe("the standalone example's two processes", () => {
+  it("keep every event while the web process restarts: the browser resumes from Redis, nothing lost or repeated", async () => {
+    const env = { REDIS_URL: redisUrl, EVENTWIRE_STREAM: newRedisStream() };
+    const agent = await startExample("standalone", { script: "start:agent", env, readyOutput: /publishing calls/ });
+    let web: ExampleProcess | undefined;
+    try {
+      web = await startExample("standalone", { script: "start:web", env, port: undefined });
+      const url = (origin: string) => `${origin}/events?include=llm.tool_result`;
+      const before = await SseClient.open(url(web.origin));
+      await until(() => wholeCall(before.events) !== undefined, "a whole call before the restart", 20_000);
+      await web.stop();
+      await before.waitForEnd();
+      const lastEventId = before.events.at(-1)!.id as string;
+
+      web = await startExample("standalone", { script: "start:web", env, port: web.port });
+      const restartedAt = Date.now();
+      const after = await SseClient.open(url(web.origin), { "last-event-id": lastEventId });
+      try {
+        await until(() => wholeCall(after.events) !== undefined, "a whole call after the restart", 20_000).catch((error: Error) => {
+          throw new Error(`${error.message}\nreceived: ${after.raw.slice(0, 300)}\nweb: ${web?.output()}\nagent: ${agent.output()}`);
+        });
+        expect(after.messages.filter((message) => message.event === "gap")).toEqual([]);
+        // What the agent published while no web process ran came first, from Redis (ids are `<ms>-<seq>`).
+        const publishedWhileDown = after.events.filter((event) => Number(String(event.id).split("-")[0]) < restartedAt - 50);
+        expect(publishedWhileDown.length).toBeGreaterThan(0);
+
+        // Across both connections, every call is its script: in order, none lost, none doubled.
+        const all = [...before.events, ...after.events];
+        const ids = all.map((event) => event.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        const calls = [...new Set(all.filter((event) => event.event === "call.started").map((event) => event.callId as string))];
+        expect(calls.length).toBeGreaterThanOrEqual(2);
+        for (const callId of calls) {
+          const received = eventsOf(all, callId);
+          const scripted = scriptedEvents(callId);
+          expect(received).toEqual(scripted.slice(0, received.length));
+        }
+        const last = wholeCall(after.events)!;
+        expect(eventsOf(all, last)).toEqual(scriptedEvents(last));
+      } finally {
+        after.close();
+      }
+    } finally {
+      await web?.stop();
+      await agent.stop();
+    }
+  });
+});
