@@ -13,7 +13,8 @@ export type { ConformanceOptions, Served, ServerFactory, StartedServer, StreamCl
 export { SseClient } from "./sse-client.js";
 export { SseParser, type ParsedSseEvent } from "./sse-parser.js";
 export { WsClient, type WsClientOptions } from "./ws-client.js";
-export { until, delay } from "./wait.js";
+export { nodeHttpServer } from "./node-http-server.js";
+export { until, eventually, delay } from "./wait.js";
 
 /**
  * Runs the whole conformance suite (SPEC sections 3 to 7, both transports) against servers that

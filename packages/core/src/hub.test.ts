@@ -3,6 +3,8 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import WebSocket from "ws";
+import type { BusContext } from "./bus/bus.js";
+import { MemoryBus } from "./bus/memory-bus.js";
 import { Connection } from "./connection.js";
 import { createHub, type Hub } from "./hub.js";
 
@@ -139,13 +141,12 @@ describe("createHub", () => {
 
 describe("resume before the bus is open", () => {
   it("waits for the bus instead of failing the connection", async () => {
-    const { MemoryBus } = await import("./bus/memory-bus.js");
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let open = false;
     // A bus that, like a Redis bus still connecting, cannot read before open() has finished.
     class ConnectingBus extends MemoryBus {
-      override async open(context: Parameters<MemoryBus["open"]>[0]): Promise<void> {
+      override async open(context: BusContext): Promise<void> {
         await gate;
         await super.open(context);
         open = true;

@@ -1,9 +1,8 @@
-import type { Bus } from "@eventwire/core";
+import { eventually, until } from "@eventwire/conformance";
+import { EngineProcess, RecordingContext, publishInOrder, record, uniqueStream } from "@eventwire/conformance/bus";
 import { afterEach, describe, expect, it } from "vitest";
 import { natsBus, type NatsBusOptions } from "../src/index.js";
-import { RecordingContext, record } from "./bus-context.js";
-import { OwnNatsServer, runNatsTests, uniqueStream } from "./nats-servers.js";
-import { eventually, until } from "./wait.js";
+import { runNatsTests, startOwnNats } from "./nats-servers.js";
 
 // Each test runs its own nats-server on a spare port, and kills and restarts it.
 describe.skipIf(!runNatsTests)("natsBus through NATS failures (own nats-server)", () => {
@@ -12,15 +11,15 @@ describe.skipIf(!runNatsTests)("natsBus through NATS failures (own nats-server)"
     for (const step of cleanup.splice(0).reverse()) await step();
   });
 
-  async function ownServer(): Promise<OwnNatsServer> {
-    const server = await OwnNatsServer.start();
+  async function ownServer(): Promise<EngineProcess> {
+    const server = await startOwnNats();
     cleanup.push(() => server.stop());
     return server;
   }
 
-  async function openBus(server: OwnNatsServer, stream: string, options: NatsBusOptions = {}) {
+  async function openBus(server: EngineProcess, stream: string, options: NatsBusOptions = {}) {
     const bus = natsBus({
-      servers: server.servers,
+      servers: server.address,
       stream,
       requestTimeoutMs: 1_000,
       connectionOptions: { reconnectTimeWait: 100, reconnectJitter: 50 },
@@ -30,12 +29,6 @@ describe.skipIf(!runNatsTests)("natsBus through NATS failures (own nats-server)"
     await bus.open(context);
     cleanup.push(() => bus.close());
     return { bus, context };
-  }
-
-  async function publishInOrder(bus: Bus, from: number, count: number): Promise<string[]> {
-    const ids: string[] = [];
-    for (let n = from; n < from + count; n++) ids.push(await bus.publish(record("tick", n)));
-    return ids;
   }
 
   it("rejects publishes while NATS is down; after a restart it loses nothing acknowledged and readers continue from their last id", async () => {

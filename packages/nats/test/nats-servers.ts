@@ -1,10 +1,7 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { connect } from "@nats-io/transport-node";
+import { existsSync } from "node:fs";
+import { EngineProcess } from "@eventwire/conformance/bus";
 import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 
 /** The shared NATS (with JetStream) the tests use (never stopped by them). */
 export const NATS_SERVERS = process.env.EVENTWIRE_NATS_SERVERS ?? "127.0.0.1:4222";
@@ -15,13 +12,8 @@ export const NATS_SERVERS = process.env.EVENTWIRE_NATS_SERVERS ?? "127.0.0.1:422
  */
 export async function natsAvailable(): Promise<boolean> {
   try {
-    const nc = await connect({ servers: NATS_SERVERS, timeout: 2_000, reconnect: false });
-    try {
-      await jetstreamManager(nc); // fails when JetStream is not enabled
-      return true;
-    } finally {
-      await nc.close();
-    }
+    await withJetStream(NATS_SERVERS, async () => undefined); // fails when JetStream is not enabled
+    return true;
   } catch {
     return false;
   }
@@ -38,30 +30,24 @@ if (!natsUp) {
   );
 }
 
-/** A stream name no other test uses. */
-export function uniqueStream(label = "bus"): string {
-  return `eventwire_test_${label}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+/** Runs `use` with a JetStream manager on a connection of its own to `servers`. */
+async function withJetStream<T>(servers: string, use: (jsm: Awaited<ReturnType<typeof jetstreamManager>>) => Promise<T>): Promise<T> {
+  const nc = await connect({ servers, timeout: 2_000, reconnect: false });
+  try {
+    return await use(await jetstreamManager(nc));
+  } finally {
+    await nc.close();
+  }
 }
 
-/** A TCP port nothing listens on right now. */
-export async function sparePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+/** Deletes a stream on the shared NATS, or on `servers`; a stream that is not there is fine. */
+export function deleteStream(stream: string, servers = NATS_SERVERS): Promise<void> {
+  return withJetStream(servers, async (jsm) => void (await jsm.streams.delete(stream).catch(() => false)));
 }
 
-async function portOpen(port: number): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    const socket = new Socket();
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-    socket.connect(port, "127.0.0.1");
-  });
+/** The epoch a stream's ids start with: its creation time, in base 36. */
+export function streamEpoch(stream: string, servers = NATS_SERVERS): Promise<string> {
+  return withJetStream(servers, async (jsm) => Date.parse((await jsm.streams.info(stream)).created).toString(36));
 }
 
 function natsServerBinary(): string {
@@ -72,77 +58,17 @@ function natsServerBinary(): string {
 }
 
 /**
- * A nats-server (JetStream, file store in a temp dir) of the test's own, on a spare port, which
- * the test may kill and restart (the shared one is never touched).
+ * A nats-server (JetStream, file store in a temp dir) of the test's own, on a spare port, which the
+ * test may kill and restart. `down()` stops it with SIGTERM, so JetStream flushes its files first
+ * (SIGKILL may lose its last writes).
  */
-/** Servers still running, killed if the test process exits without stopping them. */
-const running = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const child of running) child.kill("SIGKILL");
-});
-
-export class OwnNatsServer {
-  readonly port: number;
-  readonly servers: string;
-  readonly #dir: string;
-  #child: ChildProcess | undefined;
-
-  private constructor(port: number) {
-    this.port = port;
-    this.servers = `127.0.0.1:${port}`;
-    this.#dir = mkdtempSync(join(tmpdir(), "eventwire-nats-"));
-  }
-
-  static async start(): Promise<OwnNatsServer> {
-    const server = new OwnNatsServer(await sparePort());
-    await server.restart();
-    return server;
-  }
-
-  /** Starts the server (again) on the same port and store dir; resolves when JetStream answers. */
-  async restart(): Promise<void> {
-    const child = spawn(natsServerBinary(), ["-a", "127.0.0.1", "-p", String(this.port), "-js", "-sd", this.#dir], {
-      stdio: "ignore",
-    });
-    this.#child = child;
-    running.add(child);
-    child.once("exit", () => running.delete(child));
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}`);
-      if (await portOpen(this.port)) {
-        try {
-          const nc = await connect({ servers: this.servers, reconnect: false, timeout: 1_000 });
-          try {
-            await jetstreamManager(nc);
-            return;
-          } finally {
-            await nc.close();
-          }
-        } catch {
-          // JetStream not ready yet
-        }
-      }
-      if (Date.now() > deadline) throw new Error(`nats-server on port ${this.port} did not start`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-
-  /**
-   * Stops the server and waits for it to be gone: at once with SIGKILL (a crash), or with
-   * SIGTERM (a restart: JetStream flushes its files first).
-   */
-  async kill(signal: "SIGKILL" | "SIGTERM" = "SIGKILL"): Promise<void> {
-    const child = this.#child;
-    this.#child = undefined;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill(signal);
-    await exited;
-  }
-
-  async stop(): Promise<void> {
-    await this.kill();
-    rmSync(this.#dir, { recursive: true, force: true });
-  }
+export function startOwnNats(): Promise<EngineProcess> {
+  return EngineProcess.start({
+    name: "nats-server",
+    command: natsServerBinary(),
+    address: (port) => `127.0.0.1:${port}`,
+    args: (port, dir) => ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir],
+    ready: (servers) => withJetStream(servers, async () => undefined),
+    downSignal: "SIGTERM",
+  });
 }

@@ -1,10 +1,9 @@
-import type { Bus } from "@eventwire/core";
+import { eventually, until } from "@eventwire/conformance";
+import { EngineProcess, RecordingContext, publishInOrder, record, uniqueStream } from "@eventwire/conformance/bus";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { redisBus, type RedisBusOptions } from "../src/index.js";
-import { RecordingContext, record } from "./bus-context.js";
-import { OwnRedisServer, runRedisTests, uniqueStream } from "./redis-servers.js";
-import { eventually, until } from "./wait.js";
+import { runRedisTests, startOwnRedis } from "./redis-servers.js";
 
 // Each test runs its own redis-server on a spare port, and kills, freezes or restarts it.
 describe.skipIf(!runRedisTests)("redisBus through Redis failures (own redis-server)", () => {
@@ -13,24 +12,18 @@ describe.skipIf(!runRedisTests)("redisBus through Redis failures (own redis-serv
     for (const step of cleanup.splice(0).reverse()) await step();
   });
 
-  async function ownServer(persistent: boolean): Promise<OwnRedisServer> {
-    const server = await OwnRedisServer.start({ persistent });
+  async function ownServer(persistent: boolean): Promise<EngineProcess> {
+    const server = await startOwnRedis({ persistent });
     cleanup.push(() => server.stop());
     return server;
   }
 
-  async function openBus(server: OwnRedisServer, stream: string, options: RedisBusOptions = {}) {
-    const bus = redisBus({ url: server.url, stream, ...options });
+  async function openBus(server: EngineProcess, stream: string, options: RedisBusOptions = {}) {
+    const bus = redisBus({ url: server.address, stream, ...options });
     const context = new RecordingContext();
     await bus.open(context);
     cleanup.push(() => bus.close());
     return { bus, context };
-  }
-
-  async function publishInOrder(bus: Bus, from: number, count: number): Promise<string[]> {
-    const ids: string[] = [];
-    for (let n = from; n < from + count; n++) ids.push(await bus.publish(record("tick", n)));
-    return ids;
   }
 
   it("a reader whose connection is killed continues from the last id it saw: nothing missed, nothing twice", async () => {
@@ -41,7 +34,7 @@ describe.skipIf(!runRedisTests)("redisBus through Redis failures (own redis-serv
       redisOptions: { connectionName: "bus-a", retryStrategy: () => 300 },
     });
     const b = await openBus(server, stream);
-    const admin = new Redis(server.url);
+    const admin = new Redis(server.address);
     cleanup.push(async () => void admin.disconnect());
 
     const first = await publishInOrder(b.bus, 1, 5);

@@ -1,8 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { EngineProcess, type EngineCommand } from "@eventwire/conformance/bus";
 import { Redis } from "ioredis";
 
 /** The shared Redis the tests use (never stopped by them). */
@@ -36,115 +32,36 @@ if (!redisUp) {
   );
 }
 
-/** A stream key no other test uses. */
-export function uniqueStream(label = "bus"): string {
-  return `eventwire-test:${label}:${process.pid}:${Math.random().toString(36).slice(2, 10)}`;
-}
-
-/** A TCP port nothing listens on right now. */
-export async function sparePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Resolves once something accepts TCP connections on the port. */
-export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = new Socket();
-      socket.once("connect", () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once("error", () => resolve(false));
-      socket.connect(port, "127.0.0.1");
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
+/** Deletes a stream (its key) on the shared Redis, or on the one at `url`. */
+export async function deleteStream(stream: string, url = REDIS_URL): Promise<void> {
+  const admin = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: (attempt) => (attempt > 5 ? null : 200) });
+  try {
+    await admin.del(stream);
+  } finally {
+    admin.disconnect();
   }
 }
 
 /**
- * A redis-server of the test's own, on a spare port, which the test may kill and restart
- * (the shared one is never touched). `persistent` keeps an fsync-always AOF in a temp dir, so
- * a restart keeps every acknowledged entry.
+ * A redis-server of the test's own, on a spare port, which the test may kill, freeze and restart.
+ * `persistent` keeps an fsync-always AOF in its temp dir, so a restart keeps every acknowledged entry.
  */
-/** Servers still running, killed if the test process exits without stopping them. */
-const running = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const child of running) child.kill("SIGKILL");
-});
-
-export class OwnRedisServer {
-  readonly port: number;
-  readonly url: string;
-  readonly #dir: string;
-  readonly #persistent: boolean;
-  #child: ChildProcess | undefined;
-
-  private constructor(port: number, persistent: boolean) {
-    this.port = port;
-    this.url = `redis://127.0.0.1:${port}`;
-    this.#persistent = persistent;
-    this.#dir = mkdtempSync(join(tmpdir(), "eventwire-redis-"));
-  }
-
-  static async start(options: { persistent?: boolean } = {}): Promise<OwnRedisServer> {
-    const server = new OwnRedisServer(await sparePort(), options.persistent ?? false);
-    await server.restart();
-    return server;
-  }
-
-  /** Starts the server (again) on the same port and data dir. */
-  async restart(): Promise<void> {
-    const persistence = this.#persistent
-      ? ["--appendonly", "yes", "--appendfsync", "always"]
-      : ["--appendonly", "no"];
-    const child = spawn(
-      "redis-server",
-      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--dir", this.#dir, ...persistence],
-      { stdio: "ignore" },
-    );
-    this.#child = child;
-    running.add(child);
-    child.once("exit", () => running.delete(child));
-    await waitForPort(this.port);
-    const client = new Redis(this.url, { lazyConnect: true });
-    try {
-      await client.connect(); // waits for "ready": the AOF is loaded
-    } finally {
-      client.disconnect();
-    }
-  }
-
-  /** Kills the server at once (SIGKILL) and waits for it to be gone. */
-  async kill(): Promise<void> {
-    const child = this.#child;
-    this.#child = undefined;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.kill("SIGKILL");
-    await exited;
-  }
-
-  /** Freezes the server (SIGSTOP): connections stay open, nothing answers. */
-  pause(): void {
-    this.#child?.kill("SIGSTOP");
-  }
-
-  /** Thaws a paused server (SIGCONT). */
-  resume(): void {
-    this.#child?.kill("SIGCONT");
-  }
-
-  async stop(): Promise<void> {
-    this.resume();
-    await this.kill();
-    rmSync(this.#dir, { recursive: true, force: true });
-  }
+export function startOwnRedis(options: { persistent?: boolean } = {}): Promise<EngineProcess> {
+  const persistence = options.persistent ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"];
+  const command: EngineCommand = {
+    name: "redis-server",
+    command: "redis-server",
+    address: (port) => `redis://127.0.0.1:${port}`,
+    args: (port, dir) => ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir, ...persistence],
+    async ready(url) {
+      const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      client.on("error", () => undefined);
+      try {
+        await client.connect(); // waits for "ready": the AOF is loaded
+      } finally {
+        client.disconnect();
+      }
+    },
+  };
+  return EngineProcess.start(command);
 }

@@ -1,0 +1,79 @@
+/**
+ * A process of the multi-process cases (see hub-process.ts). It loads core and the bus module
+ * EVENTWIRE_BUS_MODULE names, says it is ready, then does what the parent asks over IPC, one message
+ * at a time: open a hub on a bus (serving SSE and WebSocket at /events on node:http, or not), publish
+ * through it, close it. It exits when the parent goes away.
+ */
+import { createHub, type Bus, type Hub, type Logger } from "@eventwire/core";
+import type { StartedServer } from "../harness.js";
+import { nodeHttpServer } from "../node-http-server.js";
+import type { ChildBus, ChildMessage, OutgoingEvent, ParentMessage, PublishResult } from "./hub-process.js";
+
+// Never outlive the test that started it.
+process.on("disconnect", () => process.exit(0));
+
+const send = (message: ChildMessage): void => {
+  process.send?.(message);
+};
+
+const logger: Logger = {
+  warn: (message) => send({ type: "log", level: "warn", message: String(message) }),
+  error: (message, error?: unknown) =>
+    send({ type: "log", level: "error", message: `${String(message)} ${error instanceof Error ? error.message : ""}`.trim() }),
+};
+
+await import(process.env.EVENTWIRE_BUS_MODULE!); // loaded (and transpiled) before the first hub needs it
+
+let open: { hub: Hub; server: StartedServer | undefined } | undefined;
+
+async function openHub(bus: ChildBus, serve: boolean): Promise<ChildMessage> {
+  if (open) throw new Error("a hub is already open");
+  const makeBus = ((await import(bus.module)) as Record<string, unknown>)[bus.export];
+  if (typeof makeBus !== "function") throw new TypeError(`${bus.module} has no function export "${bus.export}"`);
+  const hub = createHub({ bus: (makeBus as (options: object) => Bus)(bus.options), authorize: true, logger });
+  try {
+    await hub.ready();
+    open = { hub, server: serve ? await nodeHttpServer(hub) : undefined };
+  } catch (error) {
+    await hub.close();
+    throw error;
+  }
+  return { type: "opened", url: open.server?.url };
+}
+
+async function publish(events: OutgoingEvent[], concurrent: boolean): Promise<ChildMessage> {
+  const hub = open?.hub;
+  if (!hub) throw new Error("no hub is open");
+  const attempt = (event: OutgoingEvent): Promise<PublishResult> =>
+    hub.publish(event).then(
+      (id) => ({ id }),
+      (error: Error) => ({ error: error.message }),
+    );
+  const results: PublishResult[] = [];
+  if (concurrent) results.push(...(await Promise.all(events.map(attempt))));
+  else for (const event of events) results.push(await attempt(event));
+  return { type: "published", results };
+}
+
+async function closeHub(): Promise<ChildMessage> {
+  const closing = open;
+  open = undefined;
+  await Promise.all([closing?.server?.close(), closing?.hub.close()]);
+  return { type: "closed" };
+}
+
+// One message at a time, each answered with one reply, in order.
+let queue = Promise.resolve();
+process.on("message", (message: ParentMessage) => {
+  queue = queue.then(async () => {
+    try {
+      if (message.type === "open") send(await openHub(message.bus, message.serve));
+      else if (message.type === "publish") send(await publish(message.events, message.concurrent ?? false));
+      else send(await closeHub());
+    } catch (error) {
+      send({ type: "failed", error: error instanceof Error ? error.message : String(error) });
+    }
+  });
+});
+
+send({ type: "ready" });

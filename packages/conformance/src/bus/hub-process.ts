@@ -1,0 +1,163 @@
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+/** The bus a hub of a child process has: `(await import(module))[export](options)`. Plain JSON. */
+export interface ChildBus {
+  /** A file URL; a `.ts` source works (the child loads TypeScript, see typescript-hooks/). */
+  module: string;
+  export: string;
+  options: Record<string, unknown>;
+}
+
+/** An event to publish: a plain JSON object with a string `event`. */
+export type OutgoingEvent = { event: string; [field: string]: unknown };
+
+export type PublishResult = { id: string } | { error: string };
+
+export type ParentMessage =
+  | { type: "open"; bus: ChildBus; serve: boolean }
+  | { type: "publish"; events: OutgoingEvent[]; concurrent?: boolean }
+  | { type: "close" };
+
+export type ChildMessage =
+  | { type: "ready" }
+  | { type: "opened"; url?: string }
+  | { type: "published"; results: PublishResult[] }
+  | { type: "closed" }
+  | { type: "failed"; error: string }
+  | { type: "log"; level: "warn" | "error"; message: string };
+
+type Reply = Exclude<ChildMessage, { type: "ready" | "log" }>;
+
+// Run from source (the repo's tests), the child runs sources too, as vitest does here
+// (`@eventwire/source`); run from dist, it runs dist. Either way it can import a bus's `.ts` source.
+const fromSource = import.meta.url.endsWith(".ts");
+const childScript = fileURLToPath(new URL(`./hub-process-child.${fromSource ? "ts" : "js"}`, import.meta.url));
+const typescriptHooks = new URL("../../typescript-hooks/register.mjs", import.meta.url).href;
+const execArgv = [...(fromSource ? ["--conditions=@eventwire/source"] : []), "--import", typescriptHooks];
+
+/**
+ * A real Node process of its own that runs one hub at a time on a bus: without a server (an agent
+ * that only publishes) or serving /events on node:http (a web process). Driven over IPC. Starting a
+ * process takes a second or more on a busy machine; opening a hub in a running one takes
+ * milliseconds, so a suite starts its processes once and opens fresh hubs in them for each case.
+ */
+export class HubProcess {
+  readonly child: ChildProcess;
+  /** The events URL of the open hub, when it serves. */
+  url = "";
+  /** What the open hub logged (bus errors, say). */
+  readonly logs: string[] = [];
+  readonly #replies: { resolve(reply: Reply): void; reject(error: Error): void }[] = [];
+  readonly #exited: Promise<void>;
+
+  private constructor(busModule: string) {
+    this.child = fork(childScript, [], {
+      execArgv,
+      env: { ...process.env, EVENTWIRE_BUS_MODULE: busModule },
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    this.#exited = new Promise((resolve) => this.child.once("exit", () => resolve()));
+    this.child.once("exit", (code, signal) => {
+      for (const waiting of this.#replies.splice(0)) waiting.reject(new Error(`the hub process exited (${code ?? signal})`));
+    });
+    this.child.on("message", (message: ChildMessage) => {
+      if (message.type === "log") this.logs.push(`${message.level}: ${message.message}`);
+      else if (message.type !== "ready") this.#replies.shift()?.resolve(message);
+    });
+  }
+
+  /**
+   * Starts a process that has loaded core and `busModule` (a file URL) and is ready to open hubs.
+   * The first process after a change transpiles the TypeScript sources (cached for the next ones):
+   * start one, then the others, rather than all at once.
+   */
+  static async start(busModule: string, timeoutMs = 60_000): Promise<HubProcess> {
+    const hub = new HubProcess(busModule);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the hub process did not start within ${timeoutMs} ms`)), timeoutMs);
+        hub.child.on("message", (message: ChildMessage) => {
+          if (message.type !== "ready") return;
+          clearTimeout(timer);
+          resolve();
+        });
+        hub.child.once("exit", (code, signal) => {
+          clearTimeout(timer);
+          reject(new Error(`the hub process exited (${code ?? signal}) before it was ready; see its stderr above`));
+        });
+      });
+      return hub;
+    } catch (error) {
+      await hub.kill();
+      throw error;
+    }
+  }
+
+  /** Whether the process still runs. */
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Opens a fresh hub on `bus`, serving /events when `serve`; resolves once it is ready (and {@link url} set). */
+  async open(bus: ChildBus, options: { serve: boolean }): Promise<void> {
+    this.logs.length = 0;
+    const reply = await this.#request({ type: "open", bus, serve: options.serve });
+    this.url = reply.type === "opened" ? (reply.url ?? "") : "";
+  }
+
+  /** Publishes through the open hub (one after another, or all at once); resolves to each result. */
+  async publish(events: OutgoingEvent[], options: { concurrent?: boolean } = {}): Promise<PublishResult[]> {
+    const reply = await this.#request({ type: "publish", events, concurrent: options.concurrent });
+    return reply.type === "published" ? reply.results : [];
+  }
+
+  /** Publishes events that must all be acknowledged; resolves to their ids. */
+  async publishAcked(events: OutgoingEvent[], options: { concurrent?: boolean } = {}): Promise<string[]> {
+    const results = await this.publish(events, options);
+    return results.map((result) => {
+      if ("error" in result) throw new Error(`publish failed: ${result.error}`);
+      return result.id;
+    });
+  }
+
+  /**
+   * Closes the open hub (and its server) gracefully; the process keeps running. A process that does
+   * not manage within `timeoutMs` is killed (and a suite then starts another).
+   */
+  async close(timeoutMs = 10_000): Promise<void> {
+    this.url = "";
+    if (!this.alive) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<"timed out">((resolve) => (timer = setTimeout(() => resolve("timed out"), timeoutMs)));
+    const outcome = await Promise.race([this.#request({ type: "close" }), timedOut]).finally(() => clearTimeout(timer));
+    if (outcome === "timed out") await this.kill();
+  }
+
+  /** Kills the process at once (SIGKILL): its connections drop without a goodbye. */
+  async kill(): Promise<void> {
+    if (this.alive) this.child.kill("SIGKILL");
+    await this.#exited;
+  }
+
+  /** Ends the process: its IPC channel closes, and it exits. Killed if it takes longer than `timeoutMs`. */
+  async stop(timeoutMs = 5_000): Promise<void> {
+    if (!this.alive) return;
+    this.child.disconnect();
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), timeoutMs);
+    await this.#exited;
+    clearTimeout(timer);
+  }
+
+  /** Sends a message and resolves to its reply; the child answers in order, one reply each. */
+  #request(message: ParentMessage): Promise<Reply> {
+    return new Promise<Reply>((resolve, reject) => {
+      if (!this.alive) return reject(new Error(`the hub process has exited; cannot ${message.type}`));
+      this.#replies.push({ resolve, reject });
+      this.child.send(message);
+    }).then((reply) => {
+      if (reply.type === "failed") throw new Error(`the hub process could not ${message.type}: ${reply.error}`);
+      return reply;
+    });
+  }
+}
