@@ -63,8 +63,9 @@ class EventStreamClient<Events extends object> implements EventStream<Events> {
     validateNames("include", options.include as readonly string[] | undefined);
     const heartbeatMs = options.heartbeatMs ?? 15_000;
     const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? heartbeatMs * 2.5;
-    if (!(heartbeatMs >= 0) || !(heartbeatTimeoutMs > 0)) {
-      throw new TypeError("heartbeatMs must be >= 0 and heartbeatTimeoutMs > 0");
+    // heartbeatMs 0 turns liveness checks off, and with them the timeout.
+    if (!(heartbeatMs >= 0) || (heartbeatMs > 0 && !(heartbeatTimeoutMs > 0))) {
+      throw new TypeError("heartbeatMs must be >= 0 (0 turns liveness checks off) and heartbeatTimeoutMs > 0");
     }
     const config: ConnectionLoopConfig = {
       url: options.url,
