@@ -40,7 +40,14 @@ async function eventwirePlugin(app: FastifyInstance, options: EventwireFastifyOp
     await hub.close();
   });
   // Registered here unless the app already did, with the hub's limits on what clients send (SPEC 6).
-  if (!app.hasDecorator("websocketServer")) await app.register(websocket, { options: hub.wsServerOptions });
+  if (!app.hasDecorator("websocketServer")) {
+    await app.register(websocket, {
+      options: hub.wsServerOptions,
+      // A protocol error (too large, bad UTF-8) already has `ws` closing the socket with its code
+      // (1009, 1007); the default handler's terminate() would cut that close frame off.
+      errorHandler: (error, _socket, request) => request.log.debug({ err: error }, "eventwire: WebSocket protocol error"),
+    });
+  }
 
   // Fastify's own "plugin in a plugin" way to give a fastify-plugin's routes a prefix.
   await app.register(
