@@ -1,5 +1,3 @@
-import type { EventwireRequest } from "./authorize.js";
-
 /** The connection an action came from (SPEC 2). */
 export interface ActionContext {
   readonly connectionId: string;
@@ -7,8 +5,6 @@ export interface ActionContext {
   readonly sessionId: string | undefined;
   /** What `authorize` returned beside `sessions`. */
   readonly principal: unknown;
-  /** The request that opened the connection, when there was one. */
-  readonly request: EventwireRequest | undefined;
   /** Sends an event to this connection only: outside the stream, no id, not in history. */
   send(event: { event: string; [field: string]: unknown }): void;
   /** Runs `listener` once when the connection closes (or now, if it has). */

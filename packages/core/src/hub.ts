@@ -186,7 +186,7 @@ export class Hub {
         socket.close(result.closeCode, result.reason);
         return;
       }
-      connection = new WsConnection(this, result, socket, request);
+      connection = new WsConnection(this, result, socket);
       this.#open(connection, result.lastEventId);
       for (const [data, isBinary] of early.splice(0)) connection.receive(data, isBinary);
     });

@@ -1,5 +1,4 @@
 import { ActionError, RateLimiter, type ActionContext, type ActionHandler, type ActionMessage } from "../actions.js";
-import type { EventwireRequest } from "../authorize.js";
 import { Connection, type Admission, type ConnectionHost } from "../connection.js";
 import { controlJson, type Frame } from "../frame.js";
 import { escapeLineSeparators } from "../publish-validation.js";
@@ -47,7 +46,6 @@ export class WsConnection extends Connection {
   // connection's memory is what 10,000 of them cost.
   #limiter: RateLimiter | undefined;
   #context: ActionContext | undefined;
-  readonly #request: EventwireRequest | undefined;
   /** ws's TCP socket and sender, when frames can be written to the socket directly. */
   readonly #tcp: { write(chunk: Buffer): boolean } | undefined;
   readonly #sender: Required<Pick<WsSender, "_queue">> & WsSender | undefined;
@@ -56,10 +54,8 @@ export class WsConnection extends Connection {
     protected override readonly host: WsHost,
     admission: Admission,
     private readonly socket: SocketLike,
-    request: EventwireRequest | undefined,
   ) {
     super(host, admission);
-    this.#request = request;
     const ws = socket as SocketLike & WsInternals;
     if (ws.extensions === "" && ws._socket && ws._sender && Array.isArray(ws._sender._queue)) {
       this.#tcp = ws._socket;
@@ -176,7 +172,6 @@ export class WsConnection extends Connection {
       connectionId: this.id,
       sessionId: this.sessionId,
       principal: this.principal,
-      request: this.#request,
       send(event) {
         if (typeof event !== "object" || event === null || typeof event.event !== "string") {
           throw new TypeError('ctx.send: the event must be an object with a string "event" field');
