@@ -157,6 +157,9 @@ export class Hub {
         response.writeHead(result.status, { ...result.headers(this.options.retryMs), ...cors }).end(result.body);
         return;
       }
+      // The socket ends with the stream: a server closing (Fastify's close, say) then never waits
+      // on an SSE socket left idle in keep-alive.
+      response.shouldKeepAlive = false;
       response.writeHead(200, { ...sseHeaders, ...cors });
       response.flushHeaders();
       this.openSse(new NodeSseSink(response), result);

@@ -207,6 +207,28 @@ describe("@eventwire/fastify close", () => {
   });
 });
 
+describe("@eventwire/fastify close with keep-alive clients", () => {
+  it("app.close() resolves when a keep-alive client (fetch) held SSE streams, instead of waiting out keep-alive", async () => {
+    const served = hub();
+    const server = Fastify({ keepAliveTimeout: 600_000 }); // a hang here would outlast the test
+    await server.register(eventwire, { hub: served });
+    const base = await listen(server);
+    const readFirstBytes = async () => {
+      const response = await fetch(`${base}/events`);
+      const reader = response.body!.getReader();
+      await reader.read(); // the retry: line
+      return { response, reader };
+    };
+    const cancelled = await readFirstBytes();
+    await cancelled.reader.cancel();
+    const open = await readFirstBytes();
+    expect(open.response.headers.get("connection")).toBe("close");
+    await server.close();
+    expect((await open.reader.read()).done).toBe(true);
+    expect(served.stats().connections).toEqual({ sse: 0, websocket: 0 });
+  });
+});
+
 describe("@eventwire/fastify through inject and injectWS", () => {
   it("answers SSE refusals with the SPEC's statuses and JSON bodies", async () => {
     const server = app();

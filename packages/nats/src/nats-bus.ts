@@ -6,7 +6,7 @@ import { readMessages } from "./history-reader.js";
 import { LiveConsumer } from "./live-consumer.js";
 import { messageMeta, recordHeaders } from "./message-codec.js";
 import { resolveNatsBusOptions, type NatsBusOptions, type ResolvedNatsBusOptions } from "./nats-bus-options.js";
-import { ensureStream, isStreamNotFound, type StreamSpec } from "./stream-setup.js";
+import { ensureStream, isStreamNotFound, RECREATE_SETTLE_MS, type StreamSpec } from "./stream-setup.js";
 
 type State = "new" | "opening" | "open" | "closed";
 
@@ -273,7 +273,12 @@ export class NatsBus implements Bus {
         const session = this.#session;
         if (!session || this.#state !== "open") return;
         try {
-          const info = await ensureStream(session.jsm, this.#spec());
+          // The stream was there when the bus opened: if it is gone now, it was deleted (or a
+          // memory-storage server restarted), so let a deletion finish before creating it anew.
+          const info = await ensureStream(session.jsm, this.#spec(), {
+            settleMs: RECREATE_SETTLE_MS,
+            active: () => this.#state === "open" && this.#session === session,
+          });
           if (this.#state !== "open") return;
           const epoch = streamEpoch(info.created);
           if (epoch !== this.#epoch) {

@@ -23,10 +23,28 @@ export interface StreamSpec {
 const DEFAULT_DUPLICATE_WINDOW = nanos(120_000);
 
 /**
+ * How long a stream that was there must stay missing before the bus creates it again. A server
+ * (nats-server 2.9 at least) stops answering for a deleted stream before it has removed the
+ * stream's files; a stream of the same name created in between gets its files removed under it,
+ * so it acknowledges publishes it can no longer read back (consumers stall, reads come back
+ * empty). The bus notices a deletion within milliseconds (its consumer is deleted first), so
+ * without this wait it re-created the stream right inside that window.
+ */
+export const RECREATE_SETTLE_MS = 1_000;
+
+export interface EnsureStreamOptions {
+  /** When the stream is missing, wait this long and look again before creating it. */
+  readonly settleMs?: number;
+  /** Checked before creating the stream: false (the bus closed meanwhile) creates nothing. */
+  readonly active?: () => boolean;
+}
+
+/**
  * Makes sure the stream exists, listens on the subject and keeps at least the hub's history:
  * creates it, or raises its limits (never lowers them: another process may want more).
  */
-export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<StreamInfo> {
+export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, options: EnsureStreamOptions = {}): Promise<StreamInfo> {
+  let settled = !(options.settleMs !== undefined && options.settleMs > 0);
   const maxMsgs = Number.isFinite(spec.history.maxEvents) ? Math.max(1, Math.floor(spec.history.maxEvents)) : -1;
   const maxAge = Number.isFinite(spec.history.maxAgeMs) ? nanos(Math.max(1, Math.floor(spec.history.maxAgeMs))) : 0;
   for (let attempt = 0; ; attempt++) {
@@ -46,6 +64,14 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
       if (Object.keys(update).length === 0) return info;
       return jsm.streams.update(spec.stream, { ...config, ...update });
     }
+    if (!settled) {
+      // Missing: it may be in the middle of being deleted. Look again once that is surely over.
+      settled = true;
+      await new Promise((resolve) => setTimeout(resolve, options.settleMs));
+      attempt--;
+      continue;
+    }
+    if (options.active && !options.active()) throw new Error("the bus was closed");
     try {
       return await jsm.streams.add({
         name: spec.stream,

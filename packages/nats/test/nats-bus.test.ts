@@ -75,6 +75,25 @@ describe.skipIf(!runNatsTests)("natsBus on the shared NATS", () => {
     expect(context.ids()).toEqual([first, second]);
   });
 
+  it("lets a deletion finish before creating the stream anew, so the new stream keeps (and delivers) what it acknowledges", async () => {
+    // nats-server removes a deleted stream's files after it stops answering for it, and the bus
+    // hears of the deletion first (its consumer goes): a stream created in that window lost its
+    // files, acknowledged publishes it could not read back, and its consumers stalled.
+    for (let round = 0; round < 5; round++) {
+      const { bus, context, stream } = await openBus();
+      const old = await publishAll(bus, 3);
+      await until(() => context.events.length === 3, "3 events");
+      await jsm.streams.delete(stream);
+      await expect(jsm.streams.info(stream), "not created anew while it is being deleted").rejects.toThrow(/stream not found/i);
+      const fresh = [await eventually(() => bus.publish(record("tick", 4, "S1")), "a publish once the bus created the stream anew")];
+      fresh.push(...(await publishAll(bus, 2, 5)));
+      expect(seqs(fresh)).toEqual([1, 2, 3]);
+      expect((await bus.read(undefined, 10)).events.map((event) => event.id)).toEqual(fresh);
+      await until(() => context.events.length === 6, "the new stream's events, live", 5_000);
+      expect(context.ids()).toEqual([...old, ...fresh]);
+    }
+  }, 60_000);
+
   it("orders ids by stream epoch, then sequence", async () => {
     const bus = natsBus({ servers: NATS_SERVERS });
     expect(bus.compareIds("abc-9", "abc-10")).toBeLessThan(0);
