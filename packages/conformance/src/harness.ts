@@ -1,6 +1,5 @@
 import { createHub, type Bus, type Hub, type HubOptions, type Logger } from "@eventwire/core";
-import { SseClient } from "./sse-client.js";
-import { WsClient, type WsClientOptions } from "./ws-client.js";
+import { ClientScope } from "./client-scope.js";
 
 /** What an adapter's test starts: a real server of its framework serving `hub`. */
 export interface StartedServer {
@@ -43,15 +42,16 @@ export interface Served {
   wsUrl(query?: string): string;
 }
 
-/** Starts hubs, servers and clients for one test and closes all of them after it. */
-export class Harness {
-  readonly #closers: (() => Promise<void> | void)[] = [];
+/** Starts hubs, servers and clients for one test and closes all of them after it, clients first. */
+export class Harness extends ClientScope {
   #busNames = 0;
 
   constructor(
     private readonly factory: ServerFactory,
     private readonly options: ConformanceOptions,
-  ) {}
+  ) {
+    super();
+  }
 
   /**
    * A hub with `options` (authorize defaults to `true` here) served by the adapter. Hubs given the
@@ -68,7 +68,8 @@ export class Harness {
       throw error;
     });
     // Closed in reverse: clients, then the hub (connections end gracefully), then the server.
-    this.#closers.push(() => server.close(), () => hub.close());
+    this.defer(() => server.close());
+    this.defer(() => hub.close());
     const withQuery = (base: string, query?: string) => (query ? `${base}${base.includes("?") ? "&" : "?"}${query}` : base);
     return {
       hub,
@@ -81,35 +82,6 @@ export class Harness {
   /** Whether hubs share history through the bus (Redis, NATS) rather than each keeping its own. */
   get sharedBus(): boolean {
     return this.options.bus !== undefined;
-  }
-
-  async sse(url: string, headers?: Record<string, string>): Promise<SseClient> {
-    const client = await SseClient.open(url, headers);
-    this.#closers.push(() => client.close());
-    return client;
-  }
-
-  /** A WebSocket the server has admitted (it answered a ping). */
-  async ws(url: string, options?: WsClientOptions): Promise<WsClient> {
-    const client = await WsClient.connect(url, options);
-    this.#closers.push(() => client.close());
-    return client;
-  }
-
-  /** A WebSocket that may be refused: the test inspects how it ended. */
-  wsRaw(url: string, options?: WsClientOptions): WsClient {
-    const client = new WsClient(url, options);
-    this.#closers.push(() => client.close());
-    return client;
-  }
-
-  defer(closer: () => Promise<void> | void): void {
-    this.#closers.push(closer);
-  }
-
-  async closeAll(): Promise<void> {
-    // Clients first, then hubs, then servers: the reverse of how they were opened.
-    for (const close of this.#closers.splice(0).reverse()) await close();
   }
 }
 

@@ -10,6 +10,7 @@ import { Harness, type ConformanceOptions, type ServerFactory } from "./harness.
 
 export { Harness, RecordingLogger, openStream, publishAll, refusal, withIds, transports } from "./harness.js";
 export type { ConformanceOptions, Served, ServerFactory, StartedServer, StreamClient, Transport } from "./harness.js";
+export { ClientScope } from "./client-scope.js";
 export { SseClient } from "./sse-client.js";
 export { SseParser, type ParsedSseEvent } from "./sse-parser.js";
 export { WsClient, type WsClientOptions } from "./ws-client.js";

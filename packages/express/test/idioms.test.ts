@@ -1,22 +1,20 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createHub, type EventwireRequest, type Hub } from "@eventwire/core";
-import { RecordingLogger, SseClient, until, WsClient } from "@eventwire/conformance";
+import { ClientScope, RecordingLogger, until } from "@eventwire/conformance";
 import compression from "compression";
 import express from "express";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { eventwire } from "../src/index.js";
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const scope = new ClientScope();
+afterEach(() => scope.closeAll());
 
 function hubFor(options: Parameters<typeof createHub>[0] = {}): { hub: Hub; logger: RecordingLogger } {
   const logger = new RecordingLogger();
   const hub = createHub({ authorize: true, logger, ...options });
-  cleanups.push(() => hub.close());
+  scope.defer(() => hub.close());
   return { hub, logger };
 }
 
@@ -25,21 +23,13 @@ async function listen(app: express.Express, prepare: (server: http.Server) => vo
   const server = http.createServer(app);
   prepare(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  cleanups.push(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+  scope.defer(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
   return { server, base: `127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
-async function sse(url: string, headers?: Record<string, string>): Promise<SseClient> {
-  const client = await SseClient.open(url, headers);
-  cleanups.push(() => client.close());
-  return client;
-}
+const sse = (url: string, headers?: Record<string, string>) => scope.sse(url, headers);
 
-async function ws(url: string): Promise<WsClient> {
-  const client = await WsClient.connect(url);
-  cleanups.push(() => client.close());
-  return client;
-}
+const ws = (url: string) => scope.ws(url);
 
 /** A WebSocket that may be refused: the handshake's HTTP status (101 when it opened) and body. */
 function handshake(url: string): Promise<{ status: number; body: string }> {
@@ -130,7 +120,7 @@ describe("attach(server)", () => {
       const startOther = () => {
         const other = new WebSocketServer({ server, path: "/other" });
         other.on("connection", (socket) => socket.on("message", (data) => socket.send(`echo ${data.toString()}`)));
-        cleanups.push(() => new Promise<void>((resolve) => other.close(() => resolve())));
+        scope.defer(() => new Promise<void>((resolve) => other.close(() => resolve())));
       };
       if (order === "before") startOther();
       events.attach(server);
@@ -138,7 +128,7 @@ describe("attach(server)", () => {
     });
 
     const echo = new WebSocket(`ws://${base}/other`);
-    cleanups.push(() => echo.terminate());
+    scope.defer(() => echo.terminate());
     const reply = new Promise<string>((resolve) => echo.once("message", (data) => resolve(data.toString())));
     await new Promise((resolve) => echo.once("open", resolve));
     echo.send("hi");

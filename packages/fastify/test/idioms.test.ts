@@ -1,5 +1,5 @@
 import { createHub, type Hub, type HubOptions } from "@eventwire/core";
-import { SseClient, WsClient, until } from "@eventwire/conformance";
+import { ClientScope, WsClient, until } from "@eventwire/conformance";
 import websocket from "@fastify/websocket";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { AddressInfo } from "node:net";
@@ -7,20 +7,18 @@ import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
 import eventwire from "../src/index.js";
 
 // Fastify idioms on real apps: prefixes, encapsulation, an app's own @fastify/websocket, close().
-const opened: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  for (const close of opened.splice(0).reverse()) await close();
-});
+const scope = new ClientScope();
+afterEach(() => scope.closeAll());
 
 function hub(options: HubOptions = {}): Hub {
   const created = createHub({ authorize: true, ...options });
-  opened.push(() => created.close());
+  scope.defer(() => created.close());
   return created;
 }
 
 function app(): FastifyInstance {
   const created = Fastify();
-  opened.push(() => created.close());
+  scope.defer(() => created.close());
   return created;
 }
 
@@ -30,17 +28,9 @@ async function listen(server: FastifyInstance): Promise<string> {
   return `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
 }
 
-async function sse(url: string, headers?: Record<string, string>): Promise<SseClient> {
-  const client = await SseClient.open(url, headers);
-  opened.push(() => client.close());
-  return client;
-}
+const sse = (url: string, headers?: Record<string, string>) => scope.sse(url, headers);
 
-async function ws(url: string): Promise<WsClient> {
-  const client = await WsClient.connect(url.replace(/^http/, "ws"));
-  opened.push(() => client.close());
-  return client;
-}
+const ws = (url: string) => scope.ws(url);
 
 /** Both transports answer at `url` and carry a published event. */
 async function expectServed(base: string, path: string, served: Hub): Promise<void> {
@@ -146,7 +136,7 @@ describe("@eventwire/fastify with the app's own @fastify/websocket", () => {
     await expectServed(base, "/events", served);
 
     const chat = new WsClient(`${base.replace(/^http/, "ws")}/chat`);
-    opened.push(() => chat.close());
+    scope.defer(() => chat.close());
     expect(await chat.opened).toBe(true);
     chat.send("hi");
     await chat.waitForMessages(1);
@@ -182,7 +172,7 @@ describe("@eventwire/fastify hooks", () => {
     await refused.waitForEnd();
     expect([refused.status, JSON.parse(refused.body)]).toEqual([401, { error: "no_key" }]);
     const socket = new WsClient(`${base.replace(/^http/, "ws")}/events`);
-    opened.push(() => socket.close());
+    scope.defer(() => socket.close());
     expect(await socket.opened).toBe(false);
     expect(socket.refusedStatus).toBe(401);
     expect((await sse(`${base}/events`, { "x-api-key": "k1" })).status).toBe(200);

@@ -1,5 +1,5 @@
 import { createHub, type EventwireRequest, type Hub, type HubOptions } from "@eventwire/core";
-import { SseClient, SseParser, WsClient, until } from "@eventwire/conformance";
+import { ClientScope, SseParser, WsClient, until } from "@eventwire/conformance";
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
 import { Context, Hono } from "hono";
@@ -11,14 +11,12 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { eventwire } from "../src/index.js";
 
 // Hono idioms: sub-app routing, Hono's context in authorize, SSE on Web streams without Node.
-const opened: (() => Promise<unknown> | unknown)[] = [];
-afterEach(async () => {
-  for (const close of opened.splice(0).reverse()) await close();
-});
+const scope = new ClientScope();
+afterEach(() => scope.closeAll());
 
 function hub(options: HubOptions = {}): Hub {
   const created = createHub({ authorize: true, ...options });
-  opened.push(() => created.close());
+  scope.defer(() => created.close());
   return created;
 }
 
@@ -26,7 +24,7 @@ function hub(options: HubOptions = {}): Hub {
 async function listen(app: Hono<any>, injectWebSocket: (server: Server) => void): Promise<string> {
   const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
   injectWebSocket(server);
-  opened.push(() => new Promise<void>((resolve) => {
+  scope.defer(() => new Promise<void>((resolve) => {
     server.closeAllConnections();
     server.close(() => resolve());
   }));
@@ -34,17 +32,9 @@ async function listen(app: Hono<any>, injectWebSocket: (server: Server) => void)
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-async function sse(url: string, headers?: Record<string, string>): Promise<SseClient> {
-  const client = await SseClient.open(url, headers);
-  opened.push(() => client.close());
-  return client;
-}
+const sse = (url: string, headers?: Record<string, string>) => scope.sse(url, headers);
 
-async function ws(url: string): Promise<WsClient> {
-  const client = await WsClient.connect(url.replace(/^http/, "ws"));
-  opened.push(() => client.close());
-  return client;
-}
+const ws = (url: string) => scope.ws(url);
 
 /** Reads a Web stream's chunks into SSE until `done` says enough. */
 async function readSse(reader: ReadableStreamDefaultReader<Uint8Array>, parser: SseParser, done: () => boolean): Promise<void> {
@@ -85,7 +75,7 @@ describe("@eventwire/hono routing", () => {
     expect((await fetch(`${base}/api/stream/nested`)).status).toBe(404);
     expect((await fetch(`${base}/api/stream`, { method: "POST" })).status).toBe(404);
     const chat = new WsClient(`${base.replace(/^http/, "ws")}/chat`);
-    opened.push(() => chat.close());
+    scope.defer(() => chat.close());
     expect(await chat.opened).toBe(true);
     chat.send("hi");
     await chat.waitForMessages(1);
@@ -204,7 +194,7 @@ describe("@eventwire/hono on @hono/node-server", () => {
 
   it("ends a slow reader's stream cleanly after its last whole event, without node-server reporting an error", async () => {
     const errors = vi.spyOn(console, "error");
-    opened.push(() => errors.mockRestore());
+    scope.defer(() => errors.mockRestore());
     const served = hub({ limits: { maxBufferedBytes: 16 * 1024 } });
     const app = new Hono().route("/events", eventwire(served));
     const base = await listen(app, () => {});

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { SseClient, WsClient } from "@eventwire/conformance";
+import { ClientScope } from "@eventwire/conformance";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { globalHub } from "../src/index.js";
@@ -17,32 +17,22 @@ const claimsOf = (target: object) => Object.getOwnPropertySymbols(target).filter
 
 let next: RunningNext;
 let wsOrigin: string;
-const cleanups: (() => Promise<void> | void)[] = [];
+const scope = new ClientScope();
 
 beforeAll(async () => {
   next = await startNext(true);
   wsOrigin = next.origin.replace("http", "ws");
 });
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+afterEach(() => scope.closeAll());
 afterAll(async () => {
   writeFileSync(livePage, liveSource);
   await counters() && liveHub().close();
   await next?.close();
 });
 
-async function sse(url: string): Promise<SseClient> {
-  const client = await SseClient.open(url);
-  cleanups.push(() => client.close());
-  return client;
-}
+const sse = (url: string) => scope.sse(url);
 
-async function ws(url: string): Promise<WsClient> {
-  const client = await WsClient.connect(url);
-  cleanups.push(() => client.close());
-  return client;
-}
+const ws = (url: string) => scope.ws(url);
 
 /** Requests the route (which compiles it, after a change) until it has been evaluated `times` times. */
 async function evaluated(times: number): Promise<void> {
@@ -68,7 +58,7 @@ describe("next dev", () => {
 
     // A dev reload: the route's source changes, Next recompiles it and evaluates it again.
     writeFileSync(livePage, `${liveSource}\n// reloaded by dev-server.test.ts\n`);
-    cleanups.push(() => writeFileSync(livePage, liveSource));
+    scope.defer(() => writeFileSync(livePage, liveSource));
     await evaluated(evaluatedBefore + 1);
 
     // The same hub, still serving the connections opened before; the claim installed once.
@@ -86,7 +76,7 @@ describe("next dev", () => {
     await evaluated(1);
     const websockets = liveHub().stats().connections.websocket;
     const hmr = new WebSocket(`${wsOrigin}/_next/hmr?id=eventwire-test`);
-    cleanups.push(() => hmr.terminate());
+    scope.defer(() => hmr.terminate());
     const firstMessage = new Promise<string>((resolve) => hmr.once("message", (data) => resolve(data.toString())));
     const opened = await new Promise<string>((resolve) => {
       hmr.once("open", () => resolve("open"));

@@ -1,16 +1,14 @@
 import { createHub, type Hub } from "@eventwire/core";
-import { SseClient, until, WsClient } from "@eventwire/conformance";
+import { ClientScope, until } from "@eventwire/conformance";
+import { attemptWebSocket } from "./websocket-attempt.js";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { attach, eventwire, globalHub } from "../src/index.js";
 import { startNext, type RunningNext } from "./next-server.js";
 
 // Each test starts its own production Next server for the fixture app, in this process: the live
 // route's hub (globalHub("live")) is the one this file reaches through globalHub too.
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const scope = new ClientScope();
+afterEach(() => scope.closeAll());
 afterAll(async () => {
   await liveHub().close();
 });
@@ -19,32 +17,15 @@ const liveHub = () => globalHub("live", () => { throw new Error("the live route 
 
 async function started(): Promise<RunningNext> {
   const next = await startNext(false);
-  cleanups.push(() => next.close());
+  scope.defer(() => next.close());
   return next;
 }
 
-async function sse(url: string, headers?: Record<string, string>): Promise<SseClient> {
-  const client = await SseClient.open(url, headers);
-  cleanups.push(() => client.close());
-  return client;
-}
+const sse = (url: string, headers?: Record<string, string>) => scope.sse(url, headers);
 
-async function ws(url: string): Promise<WsClient> {
-  const client = await WsClient.connect(url);
-  cleanups.push(() => client.close());
-  return client;
-}
+const ws = (url: string) => scope.ws(url);
 
-/** How a WebSocket attempt ends: "open", or how it failed before opening. */
-function attempt(url: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = new WebSocket(url);
-    cleanups.push(() => socket.terminate());
-    socket.once("open", () => resolve("open"));
-    socket.once("unexpected-response", (_request, response) => resolve(`refused ${response.statusCode}`));
-    socket.once("error", (error) => resolve(`failed: ${error.message}`));
-  });
-}
+const attempt = (url: string) => attemptWebSocket(scope, url);
 
 describe("WebSockets on the route's own path", () => {
   it("are refused with 503 on a fresh custom server until the route has run once, the refusal itself claiming the path", async () => {
@@ -71,7 +52,7 @@ describe("WebSockets on the route's own path", () => {
   it("work from the first WebSocket with attach(server) in a custom server, and the route's claim then replaces it", async () => {
     const next = await started();
     const hub = createHub({ authorize: true, logger: { warn() {}, error() {} } });
-    cleanups.push(() => hub.close());
+    scope.defer(() => hub.close());
     attach(next.server, hub, { path: "/api/live" });
     const early = await ws(`${next.origin.replace("http", "ws")}/api/live`);
     const id = await hub.publish({ event: "call.started" });
@@ -92,7 +73,7 @@ describe("WebSockets on the route's own path", () => {
     const errors: unknown[][] = [];
     const logged = console.error;
     console.error = (...args: unknown[]) => void errors.push(args);
-    cleanups.push(() => void (console.error = logged));
+    scope.defer(() => void (console.error = logged));
     // pages/api/events.ts asks globalThis.__eventwireTestHub for its hub; no test installed one here.
     expect((await fetch(`${next.origin}/api/events`, { method: "OPTIONS" })).status).toBe(500);
     expect(await attempt(`${next.origin.replace("http", "ws")}/api/events`)).toBe("refused 500");
@@ -128,7 +109,7 @@ describe("globalHub", () => {
     let made = 0;
     const make = () => (made++, createHub({ authorize: true, logger: { warn() {}, error() {} } }));
     const first = globalHub("idioms-test", make);
-    cleanups.push(() => first.close());
+    scope.defer(() => first.close());
     expect(globalHub("idioms-test", make)).toBe(first);
     expect(made).toBe(1);
     const store = (globalThis as Record<symbol, Map<string, Hub>>)[Symbol.for("eventwire.next-pages.hubs")];
@@ -143,6 +124,6 @@ describe("globalHub", () => {
 
 function newHub(): Hub {
   const hub = createHub({ authorize: true, logger: { warn() {}, error() {} } });
-  cleanups.push(() => hub.close());
+  scope.defer(() => hub.close());
   return hub;
 }

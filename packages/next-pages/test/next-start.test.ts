@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { SseClient, WsClient } from "@eventwire/conformance";
+import { ClientScope, SseClient, WsClient } from "@eventwire/conformance";
+import { attemptWebSocket } from "./websocket-attempt.js";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
 import { fixtureDir } from "./build-fixture.js";
 
 // The built fixture app under the `next start` CLI, in its own process: the deployment the README
@@ -10,7 +10,7 @@ import { fixtureDir } from "./build-fixture.js";
 const nextBin = path.resolve(fixtureDir, "../../../../node_modules/next/dist/bin/next");
 let child: ChildProcess;
 let origin: string;
-const cleanups: (() => void)[] = [];
+const scope = new ClientScope();
 
 beforeAll(async () => {
   child = spawn(process.execPath, [nextBin, "start", "-p", "0", "-H", "127.0.0.1", fixtureDir], {
@@ -35,9 +35,7 @@ beforeAll(async () => {
   });
 });
 
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup();
-});
+afterEach(() => scope.closeAll());
 
 afterAll(async () => {
   if (!child?.pid || child.exitCode !== null) return;
@@ -48,16 +46,7 @@ afterAll(async () => {
   clearTimeout(killer);
 });
 
-/** How a WebSocket attempt ends: "open", or how it failed before opening. */
-function attempt(url: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = new WebSocket(url);
-    cleanups.push(() => socket.terminate());
-    socket.once("open", () => resolve("open"));
-    socket.once("unexpected-response", (_request, response) => resolve(`refused ${response.statusCode}`));
-    socket.once("error", (error) => resolve(`failed: ${error.message}`));
-  });
-}
+const attempt = (url: string) => attemptWebSocket(scope, url);
 
 describe("next start", () => {
   it("ends WebSockets on the route until it has run once; then serves SSE and WebSocket from one hub", async () => {
@@ -66,11 +55,11 @@ describe("next start", () => {
     expect(await attempt(wsUrl)).toBe("failed: socket hang up");
 
     const stream = await SseClient.open(`${origin}/api/live?session=C1`, { "accept-encoding": "gzip" });
-    cleanups.push(() => stream.close());
+    scope.defer(() => stream.close());
     expect(stream.status).toBe(200);
     expect(stream.headers["content-encoding"]).toBe("identity");
     const socket = await WsClient.connect(wsUrl);
-    cleanups.push(() => socket.close());
+    scope.defer(() => socket.close());
 
     const published = await fetch(`${origin}/api/publish`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ event: "call.started", sessionId: "C1" }) });
     const { id } = (await published.json()) as { id: string };
