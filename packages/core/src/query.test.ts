@@ -11,9 +11,10 @@ describe("readStreamOptions", () => {
     });
   });
 
-  it("takes Last-Event-ID from the header when the query has none, and code over both", () => {
+  it("takes Last-Event-ID from the header over the query, and code over both", () => {
     expect(readStreamOptions("/events", { "last-event-id": "h-1" }).lastEventId).toBe("h-1");
-    expect(readStreamOptions("/events?lastEventId=q-1", { "last-event-id": "h-1" }).lastEventId).toBe("q-1");
+    expect(readStreamOptions("/events?lastEventId=q-1", { "last-event-id": "h-1" }).lastEventId).toBe("h-1");
+    expect(readStreamOptions("/events?lastEventId=q-1", { "last-event-id": "" }).lastEventId).toBe("q-1");
     expect(readStreamOptions("/events?session=A&lastEventId=q-1", {}, { sessionId: "B", lastEventId: "c-1" })).toMatchObject({ sessionId: "B", lastEventId: "c-1" });
   });
 

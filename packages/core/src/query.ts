@@ -6,7 +6,10 @@ export interface StreamOptions {
   events?: readonly string[];
   /** Opt-in events (see `HubOptions.optIn`) to receive too; names or prefixes ending in `*`. */
   include?: readonly string[];
-  /** Resume after this id (SSE also reads the `Last-Event-ID` header). */
+  /**
+   * Resume after this id. From a request: the `Last-Event-ID` header when present, else the
+   * `lastEventId` query parameter (docs/protocol.md, "Resume").
+   */
   lastEventId?: string;
 }
 
@@ -23,8 +26,10 @@ const maxValueLength = 512;
  */
 export function readStreamOptions(url: string, headers: Record<string, string | string[] | undefined>, fromCode: StreamOptions = {}): StreamOptions {
   const query = new URL(url, "http://eventwire.invalid").searchParams;
+  // The header wins over the query: a browser's EventSource keeps the URL it was opened with (a
+  // `lastEventId` from a page reload, say) and sends the newer id in the header on every reconnect.
   const header = headers["last-event-id"];
-  const lastEventId = fromCode.lastEventId ?? query.get("lastEventId") ?? (typeof header === "string" && header !== "" ? header : undefined);
+  const lastEventId = fromCode.lastEventId ?? (typeof header === "string" && header !== "" ? header : undefined) ?? query.get("lastEventId") ?? undefined;
   const options: StreamOptions = {
     sessionId: fromCode.sessionId ?? single(query, "session"),
     events: fromCode.events ?? list(query, "events"),

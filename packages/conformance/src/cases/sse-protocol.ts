@@ -92,6 +92,16 @@ export function sseProtocolCases(harness: () => Harness): void {
       expect(client.messages).toEqual(withIds([{ event: "a" }, { event: "b" }, { event: "c" }], ids).slice(1));
     });
 
+    it("takes the Last-Event-ID header over a lastEventId in the query, as an EventSource reconnecting sends both", async () => {
+      const served = await harness().serve();
+      const events = [{ event: "a" }, { event: "b" }, { event: "c" }, { event: "d" }];
+      const ids = await publishAll(served.hub, events);
+      const client = await harness().sse(served.sseUrl(`lastEventId=${encodeURIComponent(ids[0]!)}`), { "last-event-id": ids[2]! });
+      const live = await served.hub.publish({ event: "e" });
+      await client.waitForEvents(2);
+      expect(client.messages).toEqual([...withIds(events, ids).slice(3), { event: "e", id: live }]);
+    });
+
     it("answers a CORS preflight so a fetch-based client may send Authorization", async () => {
       const served = await harness().serve();
       const response = await fetch(served.sseUrl(), {
