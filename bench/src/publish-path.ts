@@ -1,5 +1,5 @@
 /**
- * The publish-path check (SPEC 6): one event into a hub with 10,000 connections spread over 1,000
+ * The publish-path check (docs/protocol.md#load-and-bad-input): one event into a hub with 10,000 connections spread over 1,000
  * sessions must cost in proportion to its receivers, not to all connections. Runs the hub
  * in-process with socket stand-ins that count what they are sent (no network), so what is timed
  * is publish → bus → dispatch → routing → framing → send calls.

@@ -7,7 +7,7 @@ export type Transport = "websocket" | "sse";
 export type ClientKind = "ws" | "socketio" | "sse";
 
 /**
- * The slow-consumer policy every contender applies (SPEC 6, eventwire's default): a connection
+ * The slow-consumer policy every contender applies (docs/protocol.md#load-and-bad-input, eventwire's default): a connection
  * whose unsent bytes pass this bound is closed and counted as a drop.
  */
 export const maxBufferedBytes = 1 << 20;

@@ -11,7 +11,7 @@ const hub = createHub({
   optIn: ["llm.tool_result"],
   // A minute of events: enough to resume after a blip, and what a freshly opened page catches up on.
   history: { maxEvents: 5_000, maxAgeMs: 60_000 },
-  // A demo: anyone may watch every call. A real app returns the caller's sessions here (SPEC 4).
+  // A demo: anyone may watch every call. A real app returns the caller's sessions here (docs/protocol.md#sessions-scopes-and-authorization).
   authorize: true,
 });
 

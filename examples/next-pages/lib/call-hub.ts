@@ -13,7 +13,7 @@ export function callHub(): Hub {
       sessionKey: "callId", // `/api/events?session=CA_1001` streams one call
       optIn: ["llm.tool_result"], // sent only to connections that `include` it
       history: { maxEvents: 5_000, maxAgeMs: 60_000 },
-      // A demo: anyone may watch every call. A real app returns the caller's sessions (SPEC 4).
+      // A demo: anyone may watch every call. A real app returns the caller's sessions (docs/protocol.md#sessions-scopes-and-authorization).
       authorize: true,
     });
     // The demo agent: a scripted voice agent replaying overlapping calls forever. Set DEMO_AGENT=off

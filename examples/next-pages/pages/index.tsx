@@ -11,7 +11,7 @@ import { formatFields, noCalls, reduceCalls, type Call } from "../lib/calls";
 
 type Transport = "websocket" | "sse";
 
-/** Not an id any bus issues: the hub answers with a `gap`, then every event it retains (SPEC 5). */
+/** Not an id any bus issues: the hub answers with a `gap`, then every event it retains (docs/protocol.md#resume). */
 const fromOldest = "oldest";
 
 export default function LiveCalls() {

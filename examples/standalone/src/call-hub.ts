@@ -16,7 +16,7 @@ export function createCallHub(): Hub {
     optIn: ["llm.tool_result"],
     // Kept in Redis: a browser resumes from it after a blip, or after a web process restarts.
     history: { maxEvents: 5_000, maxAgeMs: 60_000 },
-    // A demo: anyone may watch every call. A real app returns the caller's sessions here (SPEC 4).
+    // A demo: anyone may watch every call. A real app returns the caller's sessions here (docs/protocol.md#sessions-scopes-and-authorization).
     authorize: true,
   });
 }

@@ -17,7 +17,7 @@ const replyEvents = new Set(["ack", "error", "pong"]);
 
 /**
  * Opens a stream of events from an Eventwire hub over WebSocket or SSE, with reconnect and resume
- * (SPEC 8). See {@link EventStreamOptions} for the options and their defaults.
+ * (docs/protocol.md#client). See {@link EventStreamOptions} for the options and their defaults.
  *
  * @example
  * const stream = createEventStream<AgentEvents>({ url: "https://app.example.com/events", session: "CA_1" });

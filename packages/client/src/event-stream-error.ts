@@ -38,7 +38,7 @@ export class EventStreamError extends Error {
 
 /**
  * Reads a server's error: an SSE body `{ "error": code, "message": text }` or a WebSocket close
- * reason `"code: text"` (SPEC 4). Undefined for an empty text; `code` is "" when none is found.
+ * reason `"code: text"` (docs/protocol.md#refusal-and-close-codes). Undefined for an empty text; `code` is "" when none is found.
  */
 export function parseErrorBody(text: string): { code: string; message: string } | undefined {
   const trimmed = text.trim();

@@ -11,7 +11,7 @@ import type { StreamStatus } from "./stream-source.js";
 import type { HeadersOption } from "./transports/transport.js";
 import type { WebSocketConstructor } from "./transports/ws.js";
 
-/** Options of {@link createEventStream} (SPEC 8). */
+/** Options of {@link createEventStream} (docs/protocol.md#client). */
 export interface EventStreamOptions<Events extends object> {
   /**
    * The hub's endpoint, e.g. `https://app.example.com/events`. One URL serves both transports:
@@ -21,13 +21,13 @@ export interface EventStreamOptions<Events extends object> {
   url: string | URL;
   /** `"websocket"` (two-way: `send` works) or `"sse"` (fetch-based Server-Sent Events). Default `"websocket"`. */
   transport?: "websocket" | "sse";
-  /** Only this session's events (query `session`, SPEC 3-4). Default: every session the server allows. */
+  /** Only this session's events (query `session`, docs/protocol.md#wire-protocol). Default: every session the server allows. */
   session?: string;
   /** Only these event names, or prefixes ending in `*` such as `"call.*"` (query `events`). Default: all. */
   events?: readonly EventFilter<Events>[];
   /** Opt-in events to receive as well, e.g. `["llm.tool_result"]`: names or prefixes (query `include`). Default: none. */
   include?: readonly EventFilter<Events>[];
-  /** Resume after this id, e.g. one saved before a page reload (SPEC 5). Default: start with live events. */
+  /** Resume after this id, e.g. one saved before a page reload (docs/protocol.md#resume). Default: start with live events. */
   lastEventId?: string;
   /**
    * Request headers, e.g. `{ Authorization: "Bearer ..." }`, or a function (possibly async) called
@@ -69,7 +69,7 @@ export interface EventStreamOptions<Events extends object> {
 }
 
 /**
- * A live stream of events (SPEC 8). It connects on creation (in a microtask, so listeners added
+ * A live stream of events (docs/protocol.md#client). It connects on creation (in a microtask, so listeners added
  * right away see everything) and reconnects until refused or closed.
  */
 export interface EventStream<Events extends object> extends AsyncIterable<AnyEvent<Events>> {

@@ -20,11 +20,11 @@ export type StreamEvent<Events, Name extends EventName<Events> = EventName<Event
   [N in Name]: { event: N; id: string } & Events[N];
 }[Name];
 
-/** What an action message may carry as its `ref`: it comes back on the reply (SPEC 3). */
+/** What an action message may carry as its `ref`: it comes back on the reply (docs/protocol.md#wire-protocol). */
 export type Ref = string | number;
 
 /**
- * Events the protocol itself sends (SPEC 3). They carry no `id` and are never replayed.
+ * Events the protocol itself sends (docs/protocol.md#wire-protocol). They carry no `id` and are never replayed.
  * - `gap`: a resume could not be exact (the id was older than the history, unknown or from an
  *   earlier run of the hub); the events that follow start at the oldest retained one. Refetch.
  * - `pong`: the answer to `{ action: "ping" }`.
@@ -57,7 +57,7 @@ export type EventFor<Events, Name> = Name extends "*"
       ? StreamEvent<Events, Name>
       : never;
 
-/** A filter entry for the `events` option: an event name or a prefix ending in `*` (SPEC 3). */
+/** A filter entry for the `events` option: an event name or a prefix ending in `*` (docs/protocol.md#wire-protocol). */
 export type EventFilter<Events> = EventName<Events> | `${string}*`;
 
 /** A client-to-server message (WebSocket only): an action name plus its fields. */

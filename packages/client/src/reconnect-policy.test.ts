@@ -26,7 +26,7 @@ describe("backoffDelay", () => {
 });
 
 describe("resolveReconnectPolicy", () => {
-  it("fills the SPEC 8 defaults", () => {
+  it("fills the defaults of docs/protocol.md#client", () => {
     expect(resolveReconnectPolicy(undefined)).toEqual({
       initialDelayMs: 500,
       maxDelayMs: 20_000,

@@ -1,5 +1,5 @@
 /**
- * Which server answers end a stream instead of being retried (SPEC 4 and 8). Everything else
+ * Which server answers end a stream instead of being retried (docs/protocol.md#refusal-and-close-codes and docs/protocol.md#client). Everything else
  * (1001 going away, 1006 abnormal, 1013 try again later, 503, 5xx, network errors, a stream the
  * server ended) is retried with backoff and resumed from the last id.
  */

@@ -10,7 +10,7 @@ describe("buildStreamUrl", () => {
     expect(buildStreamUrl(new URL("http://h/events"), "sse", {})).toBe("http://h/events");
   });
 
-  it("sets session, events, include and lastEventId as SPEC 3 names them", () => {
+  it("sets session, events, include and lastEventId as docs/protocol.md#wire-protocol names them", () => {
     const url = new URL(
       buildStreamUrl("http://h/events", "sse", {
         session: "CA_1",

@@ -1,4 +1,4 @@
-/** The URL of one connection attempt (SPEC 3): one path serves both transports, the query scopes it. */
+/** The URL of one connection attempt (docs/protocol.md#wire-protocol): one path serves both transports, the query scopes it. */
 
 export interface StreamQuery {
   session?: string | undefined;

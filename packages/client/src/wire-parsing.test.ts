@@ -42,7 +42,7 @@ describe("parseErrorBody", () => {
 });
 
 describe("refusals", () => {
-  it("stops on the SPEC 4 refusals only", () => {
+  it("stops on the refusals of docs/protocol.md#refusal-and-close-codes only", () => {
     expect([...terminalCloseCodes.keys()]).toEqual([4400, 4401, 4403, 1008]);
     expect([...terminalStatuses.keys()]).toEqual([204, 400, 401, 403]);
   });

@@ -53,7 +53,7 @@ describe.each(transports)("events over %s", (transport) => {
     await publishCall("CA_1");
     await waitFor(() => all.length === 4, "4 events");
     expect(words).toEqual(["hello", "there"]);
-    // llm.tool_result is opt-in (SPEC 2): not sent without `include`.
+    // llm.tool_result is opt-in (docs/protocol.md#events-and-publishing): not sent without `include`.
     expect(all).toEqual(["call.started", "bot.word", "bot.word", "call.ended"]);
     const lastId = await server.hub.publish({ event: "call.started", callId: "CA_2", from: "+5" });
     await waitFor(() => stream.lastEventId === lastId, "lastEventId to follow the stream");

@@ -73,7 +73,7 @@ describe("request headers", () => {
         { authorization: "Bearer t1", lastEventIdHeader: undefined, lastEventIdQuery: null },
         {
           authorization: "Bearer t2",
-          // SSE sends Last-Event-ID too (SPEC 3); the query parameter works on both transports.
+          // SSE sends Last-Event-ID too (docs/protocol.md#wire-protocol); the query parameter works on both transports.
           lastEventIdHeader: transport === "sse" ? first : undefined,
           lastEventIdQuery: first,
         },

@@ -18,7 +18,7 @@ export { nodeHttpServer } from "./node-http-server.js";
 export { until, eventually, delay } from "./wait.js";
 
 /**
- * Runs the whole conformance suite (SPEC sections 3 to 7, both transports) against servers that
+ * Runs the whole conformance suite (docs/protocol.md, "Wire protocol" to "Shutdown", both transports) against servers that
  * `factory` starts. Call it from a test file of an adapter or a bus:
  *
  * ```ts

@@ -1,4 +1,4 @@
-/** The connection an action came from (SPEC 2). */
+/** The connection an action came from (docs/protocol.md#events-and-publishing). */
 export interface ActionContext {
   readonly connectionId: string;
   /** The session the connection asked for, if any. */
@@ -32,7 +32,7 @@ export class ActionError extends Error {
 }
 
 /**
- * A token bucket: `perSecond` actions a second, bursts up to the same number (SPEC 6
+ * A token bucket: `perSecond` actions a second, bursts up to the same number (docs/protocol.md#load-and-bad-input
  * `actionsPerSecond`).
  */
 export class RateLimiter {

@@ -1,4 +1,4 @@
-/** A framework-neutral view of the request that opens a stream (SPEC 4). */
+/** A framework-neutral view of the request that opens a stream (docs/protocol.md#sessions-scopes-and-authorization). */
 export interface EventwireRequest {
   method: string;
   /** As the client sent it: path and query. */
@@ -20,7 +20,7 @@ export interface Grant {
 
 export type Authorize = (request: EventwireRequest) => boolean | Grant | Promise<boolean | Grant>;
 
-/** Why a stream is refused, with the status SSE answers and the code a WebSocket closes with (SPEC 4). */
+/** Why a stream is refused, with the status SSE answers and the code a WebSocket closes with (docs/protocol.md#refusal-and-close-codes). */
 export class Refusal {
   constructor(
     readonly status: 400 | 401 | 403 | 500 | 503,

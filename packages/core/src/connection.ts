@@ -36,7 +36,7 @@ let nextConnectionId = 1;
 
 /**
  * One client stream, whatever its transport: filters events, writes them, closes a reader that
- * falls too far behind (SPEC 6) and skips what a resume already sent.
+ * falls too far behind (docs/protocol.md#load-and-bad-input) and skips what a resume already sent.
  */
 export abstract class Connection {
   abstract readonly transport: "sse" | "websocket";
@@ -109,8 +109,8 @@ export abstract class Connection {
   }
 
   /**
-   * Ends the stream: `slow` for a reader past its buffer bound (SPEC 6), `shutdown` as the hub
-   * closes (SPEC 7). It stops receiving events at once; `closed` follows when the stream is gone.
+   * Ends the stream: `slow` for a reader past its buffer bound (docs/protocol.md#load-and-bad-input), `shutdown` as the hub
+   * closes (docs/protocol.md#shutdown). It stops receiving events at once; `closed` follows when the stream is gone.
    */
   close(reason: "slow" | "shutdown"): void {
     if (this.closed) return;

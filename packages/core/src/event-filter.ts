@@ -1,5 +1,5 @@
 /**
- * Which events one connection receives by name (SPEC 3): `events` lists names or prefixes ending
+ * Which events one connection receives by name (docs/protocol.md#wire-protocol): `events` lists names or prefixes ending
  * in `*` (default: all); opt-in events reach it only when `include` names them.
  */
 export class EventFilter {

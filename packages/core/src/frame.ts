@@ -3,7 +3,7 @@ import { encodeSseEvent } from "./sse/encode.js";
 
 /**
  * One event on its way to clients. Each transport's bytes are built the first time a connection of
- * that transport needs them and then shared by every receiver (SPEC 6: encoded once per transport).
+ * that transport needs them and then shared by every receiver (docs/protocol.md#load-and-bad-input: encoded once per transport).
  */
 export class Frame {
   readonly id: string;

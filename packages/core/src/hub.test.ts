@@ -41,7 +41,7 @@ async function until(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
-describe("routing (SPEC 6)", () => {
+describe("routing (docs/protocol.md#load-and-bad-input)", () => {
   it("costs a session-scoped event its receivers, not every connection", async () => {
     const hub = createHub({ authorize: true, logger: quiet, sessionKey: "callId" });
     const { sse } = await served(hub);

@@ -92,7 +92,7 @@ export class Hub {
 
   /**
    * Publishes one event; resolves to its id. Throws a TypeError at once, and sends nothing, for an
-   * event without a string `event`, with its own `id`, or that JSON cannot encode (SPEC 2).
+   * event without a string `event`, with its own `id`, or that JSON cannot encode (docs/protocol.md#events-and-publishing).
    */
   publish(event: { event: string; [field: string]: unknown }): Promise<string> {
     const record = encodePublished(event, this.options.sessionKey);
@@ -143,7 +143,7 @@ export class Hub {
     this.actions.set(name, handler);
   }
 
-  /** Serves one SSE stream on a Node request and response (SPEC 3). */
+  /** Serves one SSE stream on a Node request and response (docs/protocol.md#wire-protocol). */
   sse(request: IncomingMessage, response: ServerResponse, options: StreamOptions = {}): Promise<void> {
     const neutral = requestFromNode(request);
     if (neutral.method === "OPTIONS") {
@@ -166,7 +166,7 @@ export class Hub {
     });
   }
 
-  /** Serves one `ws`-compatible socket (SPEC 3). Messages it sends while `authorize` runs are kept. */
+  /** Serves one `ws`-compatible socket (docs/protocol.md#wire-protocol). Messages it sends while `authorize` runs are kept. */
   ws(socket: SocketLike, options: ConnectOptions = {}): void {
     const request = options.request === undefined ? undefined : isNodeRequest(options.request) ? requestFromNode(options.request) : options.request;
     let connection: WsConnection | undefined;
@@ -197,7 +197,7 @@ export class Hub {
 
   /**
    * Completes a WebSocket upgrade on a plain Node or Next server (`server.on("upgrade", ...)`): a
-   * foreign `Origin` is refused in the handshake with 403 (SPEC 4), anything else is upgraded and served.
+   * foreign `Origin` is refused in the handshake with 403 (docs/protocol.md#sessions-scopes-and-authorization), anything else is upgraded and served.
    */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, options: StreamOptions = {}): void {
     if (!originAllowed(this.options.allowedOrigins, request.headers.origin)) {
@@ -209,7 +209,7 @@ export class Hub {
   }
 
   /**
-   * The `ws` server options that enforce the hub's limits on what clients send (SPEC 6): messages
+   * The `ws` server options that enforce the hub's limits on what clients send (docs/protocol.md#load-and-bad-input): messages
    * up to `limits.maxMessageBytes`, in at most 64 fragments, uncompressed. For adapters that create
    * their own `ws` server (`@fastify/websocket`, `@hono/node-ws`): pass them to it.
    */
@@ -223,7 +223,7 @@ export class Hub {
   }
 
   /**
-   * Decides whether a stream may open and what it sees (SPEC 4): origin, capacity, `authorize`,
+   * Decides whether a stream may open and what it sees (docs/protocol.md#sessions-scopes-and-authorization): origin, capacity, `authorize`,
    * the query, the session asked for. Resolves to what the connection is admitted with, or a Refusal.
    */
   async admit(request: EventwireRequest, fromCode: StreamOptions = {}): Promise<Admission | Refusal> {
@@ -275,7 +275,7 @@ export class Hub {
 
   /**
    * Stops accepting, detaches sources, closes every connection (WebSocket 1001), `closeRate` a
-   * second, then the bus (SPEC 7). Resolves once every connection is gone.
+   * second, then the bus (docs/protocol.md#shutdown). Resolves once every connection is gone.
    */
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();
@@ -363,7 +363,7 @@ export class Hub {
   }
 }
 
-/** Creates a hub (SPEC 2). */
+/** Creates a hub (docs/protocol.md#events-and-publishing). */
 export function createHub(options: HubOptions = {}): Hub {
   return new Hub(options);
 }

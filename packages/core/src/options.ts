@@ -1,7 +1,7 @@
 import type { Bus, HistoryLimits } from "./bus/bus.js";
 import type { Authorize } from "./authorize.js";
 
-/** Bounds on what one connection and the whole hub may cost (SPEC 6). */
+/** Bounds on what one connection and the whole hub may cost (docs/protocol.md#load-and-bad-input). */
 export interface Limits {
   /** Connections served at once; past it, SSE answers 503 and WebSocket closes 1013. Default 10,000. */
   maxConnections: number;
@@ -23,10 +23,10 @@ export interface HubOptions {
   sessionKey?: string;
   /** Event names sent only to connections that ask for them with `include`. Default `[]`. */
   optIn?: readonly string[];
-  /** How much history is kept for resume (SPEC 5). Default `{ maxEvents: 10_000, maxAgeMs: 300_000 }`. */
+  /** How much history is kept for resume (docs/protocol.md#resume). Default `{ maxEvents: 10_000, maxAgeMs: 300_000 }`. */
   history?: Partial<HistoryLimits>;
   /**
-   * Who may connect and which sessions they may see (SPEC 4). `false`: nobody; `true`: everybody
+   * Who may connect and which sessions they may see (docs/protocol.md#sessions-scopes-and-authorization). `false`: nobody; `true`: everybody
    * sees everything; a function gets the request and answers one of those or `{ sessions, principal }`.
    * Default: everybody sees everything, and the hub warns once.
    */
@@ -38,7 +38,7 @@ export interface HubOptions {
   /** Base of the SSE `retry:` hint; each stream gets a jittered value between it and twice it. Default 1,000. */
   retryMs?: number;
   /**
-   * Connections `hub.close()` closes per second (SPEC 7), oldest first, in batches every 10 ms, so
+   * Connections `hub.close()` closes per second (docs/protocol.md#shutdown), oldest first, in batches every 10 ms, so
    * that clients come back spread out instead of all at once (a restart storm). A hub with fewer
    * connections than a batch (a hundredth of this) closes them at once; `Infinity` closes all at
    * once. Default 2,000: 10,000 connections close over 5 s.

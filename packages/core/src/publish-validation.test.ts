@@ -4,7 +4,7 @@ import { encodePublished } from "./publish-validation.js";
 
 const quiet = { warn() {}, error() {} };
 
-describe("publish validation (SPEC 2)", () => {
+describe("publish validation (docs/protocol.md#events-and-publishing)", () => {
   const circular: Record<string, unknown> = { event: "loop" };
   circular.self = circular;
   const cases: [string, unknown, RegExp][] = [

@@ -1,7 +1,7 @@
 import type { BusRecord } from "./bus/bus.js";
 
 /**
- * Checks a published object and encodes it once (SPEC 2). Throws a TypeError, synchronously, for
+ * Checks a published object and encodes it once (docs/protocol.md#events-and-publishing). Throws a TypeError, synchronously, for
  * anything that must not reach a client: no object, no string `event`, a reserved `id`, or a value
  * JSON cannot encode.
  */

@@ -1,4 +1,4 @@
-/** What a connection asks for (SPEC 2 "options", SPEC 3 "Query"). */
+/** What a connection asks for (docs/protocol.md#events-and-publishing and docs/protocol.md#wire-protocol). */
 export interface StreamOptions {
   /** Only this session's events. */
   sessionId?: string;

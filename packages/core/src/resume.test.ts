@@ -18,7 +18,7 @@ function recordingConnection(): { connection: Connection; written: string[] } {
   return { connection: connection as unknown as Connection, written };
 }
 
-describe("catchUp (SPEC 5)", () => {
+describe("catchUp (docs/protocol.md#resume)", () => {
   it("sends a gap, naming the last id it sent, when the history moves past a replay between two pages", async () => {
     // Regression: a replay that waited between pages (a reader draining slowly) while the history
     // was trimmed past its cursor went on from the oldest retained event without a word.

@@ -6,7 +6,7 @@ import { controlJson, Frame } from "./frame.js";
 const pageSize = 256;
 
 /**
- * Serves a resume (SPEC 5): every retained event after `lastEventId` that matches the connection's
+ * Serves a resume (docs/protocol.md#resume): every retained event after `lastEventId` that matches the connection's
  * filter, in order, then live events with none twice. History is read page by page at the pace the
  * connection drains, so a large replay is never mistaken for a slow reader; live events published
  * meanwhile are picked up from history too, until the connection has caught up with what the hub
@@ -34,7 +34,7 @@ export async function catchUp(connection: Connection, lastEventId: string, host:
     if (connection.closing) return;
     if (gap) {
       // On the first read: the client's id cannot be resumed. On a later one: the history moved past
-      // this replay while it waited for the connection to drain. Either way, say so (SPEC 5).
+      // this replay while it waited for the connection to drain. Either way, say so (docs/protocol.md#resume).
       connection.sendControl(controlJson({ event: "gap", lastEventId: lastSent }));
       cursor = undefined;
     }

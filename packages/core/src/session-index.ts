@@ -1,5 +1,5 @@
 /**
- * Finds the receivers of an event without scanning every connection (SPEC 6): connections scoped
+ * Finds the receivers of an event without scanning every connection (docs/protocol.md#load-and-bad-input): connections scoped
  * to sessions are filed under each of them; unscoped ones see every event.
  */
 export class SessionIndex<C extends { readonly sessions: readonly string[] | undefined }> {

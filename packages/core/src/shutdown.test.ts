@@ -32,7 +32,7 @@ async function sockets(hub: Hub, count: number): Promise<{ closedAt: number[]; c
   return { closedAt, codes };
 }
 
-describe("hub.close() spreads the closes (SPEC 7, closeRate)", () => {
+describe("hub.close() spreads the closes (docs/protocol.md#shutdown, closeRate)", () => {
   it("closes closeRate connections a second, in batches every 10 ms, each with 1001, and resolves once all are gone", async () => {
     const hub = createHub({ authorize: true, logger: quiet, closeRate: 1_000 });
     const { closedAt, codes } = await sockets(hub, 60);

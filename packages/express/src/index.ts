@@ -6,7 +6,7 @@ export interface EventwireExpressOptions {
   /**
    * The path of the stream, relative to where the middleware is mounted, as Express matches it:
    * `app.use(events)` serves `/events`; `router.use(events)` with `app.use("/api", router)` serves
-   * `/api/events`. A trailing slash is optional. Default: `"/events"` (SPEC 3).
+   * `/api/events`. A trailing slash is optional. Default: `"/events"` (docs/protocol.md#wire-protocol).
    */
   path?: string;
   /**
@@ -43,7 +43,7 @@ export interface EventwireMiddleware {
 const upgradeRequired = JSON.stringify({ error: "upgrade_required", message: "WebSocket upgrades on this path need events.attach(server)" });
 
 /**
- * Express 5 middleware serving `hub` on one path (SPEC 2, "Mounting"): GET streams SSE, OPTIONS
+ * Express 5 middleware serving `hub` on one path (its README shows how): GET streams SSE, OPTIONS
  * answers a CORS preflight, anything else goes to `next()`. Call `attach(server)` for WebSockets.
  *
  * @throws TypeError when `path` or `upgradePath` does not start with "/".

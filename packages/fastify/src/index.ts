@@ -9,7 +9,7 @@ export interface EventwireFastifyOptions {
   hub: Hub;
   /**
    * The stream's path: SSE on GET, WebSocket on a GET with `Upgrade: websocket`, a CORS preflight
-   * on OPTIONS (SPEC 3). Relative to `prefix` and to the prefix of the context you register in.
+   * on OPTIONS (docs/protocol.md#wire-protocol). Relative to `prefix` and to the prefix of the context you register in.
    * Default `"/events"`.
    */
   path?: string;
@@ -34,12 +34,12 @@ const forbiddenOrigin = JSON.stringify({ error: "forbidden_origin", message: "th
 async function eventwirePlugin(app: FastifyInstance, options: EventwireFastifyOptions & RegisterOptions): Promise<void> {
   const { hub, path = "/events", prefix, logLevel, logSerializers } = validate(options);
   app.decorate("eventwire", hub);
-  // Ends every SSE stream and closes every WebSocket with 1001 (SPEC 7) before the server waits for
+  // Ends every SSE stream and closes every WebSocket with 1001 (docs/protocol.md#shutdown) before the server waits for
   // its connections to finish, so `app.close()` does not hang on open streams.
   app.addHook("preClose", async () => {
     await hub.close();
   });
-  // Registered here unless the app already did, with the hub's limits on what clients send (SPEC 6).
+  // Registered here unless the app already did, with the hub's limits on what clients send (docs/protocol.md#load-and-bad-input).
   if (!app.hasDecorator("websocketServer")) {
     await app.register(websocket, {
       options: hub.wsServerOptions,
@@ -52,7 +52,7 @@ async function eventwirePlugin(app: FastifyInstance, options: EventwireFastifyOp
   // Fastify's own "plugin in a plugin" way to give a fastify-plugin's routes a prefix.
   await app.register(
     async (routes) => {
-      // A foreign Origin must be refused in the handshake, before the upgrade (SPEC 4); SSE
+      // A foreign Origin must be refused in the handshake, before the upgrade (docs/protocol.md#sessions-scopes-and-authorization); SSE
       // requests are left to the hub, which answers 403 with CORS headers itself.
       const refuseForeignOrigin: onRequestHookHandler = (request, reply, done) => {
         if (request.ws && !hub.originAllowed(request.headers.origin)) {
@@ -109,7 +109,7 @@ function validate<T extends EventwireFastifyOptions>(options: T): T {
 }
 
 /**
- * Serves a hub's SSE and WebSocket streams on one path (SPEC 2 "Mounting"):
+ * Serves a hub's SSE and WebSocket streams on one path (its README shows how):
  * `await app.register(eventwire, { hub, path: "/events" })`. Registers `@fastify/websocket` unless
  * the app already has it, decorates the app with `app.eventwire` (the hub), and closes the hub's
  * connections when the app closes.

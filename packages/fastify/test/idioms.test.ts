@@ -220,7 +220,7 @@ describe("@eventwire/fastify close with keep-alive clients", () => {
 });
 
 describe("@eventwire/fastify through inject and injectWS", () => {
-  it("answers SSE refusals with the SPEC's statuses and JSON bodies", async () => {
+  it("answers SSE refusals with the protocol's statuses and JSON bodies", async () => {
     const server = app();
     await server.register(eventwire, { hub: hub({ authorize: (request) => (request.headers["x-key"] === "k" ? { sessions: ["A"] } : false), allowedOrigins: ["https://app.example.com"] }) });
     const get = (url: string, headers: Record<string, string> = {}) => server.inject({ method: "GET", url, headers });

@@ -11,7 +11,7 @@ export interface EventwireHonoOptions {
    */
   upgradeWebSocket?: UpgradeWebSocket<SocketLike, any>;
   /**
-   * The client's address for `authorize` (SPEC 4). Default: the socket's address on
+   * The client's address for `authorize` (docs/protocol.md#sessions-scopes-and-authorization). Default: the socket's address on
    * `@hono/node-server` (`c.env.incoming.socket.remoteAddress`, as its `getConnInfo` reads it),
    * `undefined` elsewhere. On other runtimes pass their `getConnInfo`:
    * `(c) => getConnInfo(c).remote.address`.
@@ -32,7 +32,7 @@ function nodeRemoteAddress(c: Context): string | undefined {
 const errorBody = (error: string, message: string) => ({ error, message });
 
 /**
- * A Hono sub-app serving a hub's streams at its root (SPEC 2 "Mounting"), for
+ * A Hono sub-app serving a hub's streams at its root (its README shows how), for
  * `app.route("/events", eventwire(hub, { upgradeWebSocket }))`: a GET with `Upgrade: websocket`
  * becomes a WebSocket, any other GET an SSE stream on a Web `ReadableStream` (so SSE runs on every
  * runtime Hono runs on), and OPTIONS answers CORS preflights. `authorize` gets Hono's `Context`
@@ -63,7 +63,7 @@ export function eventwire(hub: Hub, options: EventwireHonoOptions = {}): Hono {
   const app = new Hono();
   app.get("/", async (c, next) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return sseResponse(hub, neutral(c));
-    // A foreign Origin is refused in the handshake (SPEC 4); the rest is refused after it, with a close code.
+    // A foreign Origin is refused in the handshake (docs/protocol.md#sessions-scopes-and-authorization); the rest is refused after it, with a close code.
     if (!hub.originAllowed(c.req.header("origin"))) return c.json(errorBody("forbidden_origin", "this origin may not open a stream"), 403);
     if (!upgrade) return c.json(errorBody("websocket_unavailable", "this server serves SSE only: pass upgradeWebSocket to eventwire()"), 501);
     return (await upgrade(c, next)) ?? c.notFound();

@@ -112,7 +112,7 @@ describe("@eventwire/hono routing", () => {
 });
 
 describe("@eventwire/hono on Web streams", () => {
-  it("answers app.request() with a streaming SSE Response carrying the SPEC's headers, no Node server involved", async () => {
+  it("answers app.request() with a streaming SSE Response carrying the protocol's headers, no Node server involved", async () => {
     const served = hub();
     const app = new Hono().route("/events", eventwire(served));
     const response = await app.request("/events?session=S1");

@@ -27,7 +27,7 @@ const notYet = JSON.stringify({ error: "unavailable", message: "this server had 
 const serverError = "HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
 
 /**
- * The API route serving `hub` (SPEC 2, "Mounting"): `export default eventwire(hub)` in
+ * The API route serving `hub` (its README shows how): `export default eventwire(hub)` in
  * `pages/api/events.ts`, with `export const config = { api: { bodyParser: false } }`.
  *
  * A GET streams SSE; OPTIONS answers a CORS preflight; other methods get 405. WebSockets: Next never

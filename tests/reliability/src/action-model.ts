@@ -4,7 +4,7 @@ import type { Message } from "./clients.js";
 import type { ServedHub } from "./hubs.js";
 
 /**
- * A model of what a hub answers to each client frame (SPEC 3 "Client to server", SPEC 6), the
+ * A model of what a hub answers to each client frame (docs/protocol.md#wire-protocol "Client to server", docs/protocol.md#load-and-bad-input), the
  * actions it runs for the fuzz, and a seeded generator of hostile frames: for
  * `test/hostile-frames.test.ts`.
  */
@@ -31,7 +31,7 @@ export function registerActions(served: ServedHub): void {
   });
 }
 
-/** What SPEC 3 and 6 say the server answers to one frame (error messages aside: codes and refs). */
+/** What docs/protocol.md#wire-protocol and docs/protocol.md#load-and-bad-input say the server answers to one frame (error messages aside: codes and refs). */
 export function expectedReplies(frame: ClientFrame): Message[] {
   const error = (code: string, ref?: unknown) => ({ event: "error", ...(ref === undefined ? {} : { ref }), code });
   if ("binary" in frame) return [error("bad_json")];

@@ -10,7 +10,7 @@ import { servers } from "../src/servers.js";
 /**
  * Issue 8, "Hostile input" over WebSocket: 10,000 random client frames (bad JSON, wrong types, huge
  * numbers, unknown actions, binary frames, prototype keys, deep nesting) each get exactly the answer
- * SPEC 3 and 6 give them, with the process up and every other client unaffected; invalid UTF-8
+ * docs/protocol.md#wire-protocol and docs/protocol.md#load-and-bad-input give them, with the process up and every other client unaffected; invalid UTF-8
  * closes with 1007; floods of fragments, oversized messages, unread replies and messages sent before
  * admission are all closed within a memory bound. The model of the answers: `src/action-model.ts`.
  */

@@ -7,7 +7,7 @@ import { EventFeed } from "./event-feed.js";
  * The live call monitor: one Eventwire stream, over WebSocket or SSE, folded into call cards.
  *
  * - A fresh view catches up on what the hub retains: it opens with a `lastEventId` no bus ever
- *   issues, which the hub answers with a `gap` and then every retained event of the view (SPEC 5).
+ *   issues, which the hub answers with a `gap` and then every retained event of the view (docs/protocol.md#resume).
  * - Switching transport, or narrowing to one call, resumes from the last event received: the
  *   new stream starts right after it, so no word is lost or shown twice.
  * - A `gap` after a reconnect (the server restarted and forgot the events after ours) rebuilds

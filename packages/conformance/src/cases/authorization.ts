@@ -2,7 +2,7 @@ import type { EventwireRequest } from "@eventwire/core";
 import { describe, expect, it } from "vitest";
 import { openStream, publishAll, refusal, transports, withIds, type Harness } from "../harness.js";
 
-/** SPEC 4: what authorize sees and grants, and every refusal of its table on both transports. */
+/** docs/protocol.md#sessions-scopes-and-authorization: what authorize sees and grants, and every refusal of its table on both transports. */
 export function authorizationCases(harness: () => Harness): void {
   describe.each(transports)("authorization over %s", (transport) => {
     const refused = (status: number, close: number) => (transport === "sse" ? { status } : { close });

@@ -13,7 +13,7 @@ const trace = [
 ];
 const options = { sessionKey: "callId", optIn: ["llm.tool_result"] };
 
-/** SPEC 2, 3, 4: every event once, in publish order, to exactly the connections that asked for it. */
+/** docs/protocol.md#events-and-publishing, docs/protocol.md#wire-protocol and docs/protocol.md#sessions-scopes-and-authorization: every event once, in publish order, to exactly the connections that asked for it. */
 export function deliveryCases(harness: () => Harness): void {
   describe.each(transports)("delivery over %s", (transport) => {
     it("sends every event, in publish order, as the published object plus its id", async () => {

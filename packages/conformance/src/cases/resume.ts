@@ -3,7 +3,7 @@ import { openStream, publishAll, transports, withIds, type Harness } from "../ha
 
 const words = (count: number, from = 0) => Array.from({ length: count }, (_, i) => ({ event: "bot.word", sessionId: i % 2 ? "S1" : "S2", index: from + i }));
 
-/** SPEC 5: nothing lost, nothing repeated, no silent gap. */
+/** docs/protocol.md#resume: nothing lost, nothing repeated, no silent gap. */
 export function resumeCases(harness: () => Harness): void {
   describe.each(transports)("resume over %s", (transport) => {
     it("replays every retained event after lastEventId, then live ones, none twice", async () => {

@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
 import { openStream, type Harness } from "../harness.js";
 
-/** SPEC 7: close stops accepting, closes WebSockets with 1001, ends SSE, detaches sources, then resolves. */
+/** docs/protocol.md#shutdown: close stops accepting, closes WebSockets with 1001, ends SSE, detaches sources, then resolves. */
 export function shutdownCases(harness: () => Harness): void {
   describe("shutdown", () => {
     it("closes WebSockets with 1001 and ends SSE streams, resolving once every connection is gone", async () => {

@@ -6,7 +6,7 @@ import { WsClient } from "../ws-client.js";
 const pad = "x".repeat(1000);
 
 /**
- * SPEC 6: a reader whose unsent data passes maxBufferedBytes is closed (WebSocket 1013, SSE ended)
+ * docs/protocol.md#load-and-bad-input: a reader whose unsent data passes maxBufferedBytes is closed (WebSocket 1013, SSE ended)
  * and, reconnecting from its last id, gets everything it missed.
  */
 export function slowReaderCases(harness: () => Harness): void {

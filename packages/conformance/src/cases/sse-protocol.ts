@@ -14,10 +14,10 @@ const awkward = [
   "",
 ];
 
-/** SPEC 3: SSE headers, framing, keepalive; the framing survives any data. */
+/** docs/protocol.md#wire-protocol: SSE headers, framing, keepalive; the framing survives any data. */
 export function sseProtocolCases(harness: () => Harness): void {
   describe("SSE protocol", () => {
-    it("answers with the SPEC's headers, uncompressed, and a retry line first", async () => {
+    it("answers with the protocol's headers, uncompressed, and a retry line first", async () => {
       const served = await harness().serve();
       const client = await harness().sse(served.sseUrl(), { "accept-encoding": "gzip, deflate, br" });
       expect(client.status).toBe(200);

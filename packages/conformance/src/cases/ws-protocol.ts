@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { publishAll, withIds, type Harness } from "../harness.js";
 import { delay, until } from "../wait.js";
 
-/** SPEC 3 and 6: frames, pings, actions and their replies, message limits. */
+/** docs/protocol.md#wire-protocol and docs/protocol.md#load-and-bad-input: frames, pings, actions and their replies, message limits. */
 export function wsProtocolCases(harness: () => Harness): void {
   describe("WebSocket protocol", () => {
     it("sends one JSON text frame per event", async () => {

@@ -20,7 +20,7 @@ export interface BusEvent extends BusRecord {
   readonly id: string;
 }
 
-/** How much history a bus keeps (SPEC 5). A bus may keep a little more, never less. */
+/** How much history a bus keeps (docs/protocol.md#resume). A bus may keep a little more, never less. */
 export interface HistoryLimits {
   readonly maxEvents: number;
   readonly maxAgeMs: number;

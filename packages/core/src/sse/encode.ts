@@ -26,7 +26,7 @@ function singleLine(field: string, value: string): string {
   return value;
 }
 
-/** The response headers of every SSE stream (SPEC 3): no caching, no buffering proxies, no compression. */
+/** The response headers of every SSE stream (docs/protocol.md#wire-protocol): no caching, no buffering proxies, no compression. */
 export const sseHeaders: Readonly<Record<string, string>> = {
   "content-type": "text/event-stream; charset=utf-8",
   "cache-control": "no-cache, no-transform",

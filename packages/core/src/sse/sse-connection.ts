@@ -16,7 +16,7 @@ export class SseConnection extends Connection {
   ) {
     super(host, admission);
     sink.onClose(() => this.closed_());
-    // A jittered reconnect hint spreads clients out when a server goes away (SPEC 3).
+    // A jittered reconnect hint spreads clients out when a server goes away (docs/protocol.md#wire-protocol).
     const { retryMs } = host.options;
     sink.write(Buffer.from(encodeSseRetry(retryMs + Math.random() * retryMs)));
   }

@@ -17,7 +17,7 @@ export function requestFromWeb(request: Request, extra: { remoteAddress?: string
 
 /**
  * Serves one SSE stream as a Web `Response` whose body is a `ReadableStream`: for Hono and any
- * runtime built on the Fetch API. Refusals are JSON responses with the SPEC's status codes.
+ * runtime built on the Fetch API. Refusals are JSON responses with the protocol's status codes.
  */
 export async function sseResponse(hub: Hub, request: EventwireRequest, options: StreamOptions = {}): Promise<Response> {
   const { allowedOrigins } = hub.options;

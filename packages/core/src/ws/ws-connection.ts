@@ -37,7 +37,7 @@ const closeGraceMs = { shutdown: 2_000, slow: 30_000 } as const;
 
 /**
  * One WebSocket: events as JSON text frames, client actions with their replies and limits
- * (SPEC 3, 6), protocol pings that drop a peer gone silent.
+ * (docs/protocol.md#wire-protocol and docs/protocol.md#load-and-bad-input), protocol pings that drop a peer gone silent.
  */
 export class WsConnection extends Connection {
   readonly transport = "websocket";
@@ -87,7 +87,7 @@ export class WsConnection extends Connection {
 
   protected writeFrame(frame: Frame): void {
     if (this.socket.readyState !== OPEN) return;
-    // One write of the shared frame instead of ws framing it again for every socket (SPEC 6).
+    // One write of the shared frame instead of ws framing it again for every socket (docs/protocol.md#load-and-bad-input).
     const sender = this.#sender;
     if (sender !== undefined && sender._queue.length === 0 && !sender._state) this.#tcp!.write(frame.wsFrame);
     else this.socket.send(frame.ws, textFrame);
@@ -96,7 +96,7 @@ export class WsConnection extends Connection {
   sendControl(json: string): void {
     if (this.socket.readyState !== OPEN) return;
     this.socket.send(escapeLineSeparators(json), textFrame);
-    // Replies count against the same bound as events (SPEC 6): a client that floods requests and
+    // Replies count against the same bound as events (docs/protocol.md#load-and-bad-input): a client that floods requests and
     // never reads the answers would otherwise make the server buffer them without limit.
     if (this.bufferedBytes > this.host.options.limits.maxBufferedBytes) {
       this.host.counters.dropped++;
@@ -120,7 +120,7 @@ export class WsConnection extends Connection {
     setTimeout(() => this.#drop(), closeGraceMs[reason]).unref();
   }
 
-  /** Handles one client message (SPEC 3 "Client to server", SPEC 6 limits). */
+  /** Handles one client message (docs/protocol.md#wire-protocol "Client to server" and the limits of docs/protocol.md#load-and-bad-input). */
   receive(data: RawMessage, isBinary: boolean): void {
     // Once closing (a slow reader, a flood, shutdown), what else the client sends is not answered.
     if (this.closing) return;
@@ -165,7 +165,7 @@ export class WsConnection extends Connection {
     else this.#ack(ref, result);
   }
 
-  /** The `ctx` action handlers get: this connection (SPEC 2). */
+  /** The `ctx` action handlers get: this connection (docs/protocol.md#events-and-publishing). */
   #makeContext(): ActionContext {
     const connection = this;
     return {

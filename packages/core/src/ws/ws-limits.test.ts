@@ -31,7 +31,7 @@ function open(url: string): Promise<{ socket: WebSocket; closed: Promise<number>
   });
 }
 
-describe("what a WebSocket client sends is bounded (SPEC 6)", () => {
+describe("what a WebSocket client sends is bounded (docs/protocol.md#load-and-bad-input)", () => {
   it("closes a client that floods requests without reading the replies once they pass maxBufferedBytes (1013)", async () => {
     // Regression: replies (pong, ack, error) were not counted against the bound, so a client that
     // never read them made the server buffer them without limit.

@@ -5,7 +5,7 @@ import type { BusHarness } from "../bus-harness.js";
 import { publishConcurrently, publishInOrder, record } from "../recording-context.js";
 
 /**
- * A resume the bus cannot continue exactly is a gap (SPEC 5): it then reads from the oldest retained
+ * A resume the bus cannot continue exactly is a gap (docs/protocol.md#resume): it then reads from the oldest retained
  * event. Ids that are malformed, from the future, from another stream, or from a deleted one.
  */
 export function gapCases(current: () => BusHarness): void {
