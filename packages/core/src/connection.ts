@@ -64,8 +64,10 @@ export abstract class Connection {
     this.filter = admission.filter;
   }
 
-  /** Bytes written but not yet taken by the peer. */
+  /** Bytes written but not yet taken by the peer, those waiting for the end of the turn included. */
   abstract get bufferedBytes(): number;
+  /** Writes now what waits for the end of the turn (writes are coalesced per turn). */
+  abstract flush(): void;
   /** Resolves once buffered bytes have been flushed, or the connection closed. */
   abstract drained(): Promise<void>;
   protected abstract writeFrame(frame: Frame): void;
@@ -89,10 +91,22 @@ export abstract class Connection {
       this.#sentThrough = undefined;
     }
     this.send(frame);
-    if (this.bufferedBytes > this.host.options.limits.maxBufferedBytes) {
+    if (this.overBufferLimit()) {
       this.host.counters.dropped++;
       this.close("slow");
     }
+  }
+
+  /**
+   * Whether the peer has left more than `maxBufferedBytes` unsent (SPEC 6). Bytes still waiting for
+   * the end of the turn are first handed to the socket, so a burst to a reader that keeps up is
+   * not mistaken for a slow reader.
+   */
+  protected overBufferLimit(): boolean {
+    const { maxBufferedBytes } = this.host.options.limits;
+    if (this.bufferedBytes <= maxBufferedBytes) return false;
+    this.flush();
+    return this.bufferedBytes > maxBufferedBytes;
   }
 
   /** Writes one event from history or live, counting it. */

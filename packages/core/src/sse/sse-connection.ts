@@ -29,6 +29,10 @@ export class SseConnection extends Connection {
     return this.sink.drained();
   }
 
+  flush(): void {
+    this.sink.flush();
+  }
+
   protected writeFrame(frame: Frame): void {
     this.sink.write(frame.sse);
   }

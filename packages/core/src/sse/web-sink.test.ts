@@ -4,16 +4,18 @@ import { WebSseSink } from "./web-sink.js";
 const text = (chunk: Uint8Array | undefined) => Buffer.from(chunk ?? []).toString();
 
 describe("WebSseSink", () => {
-  it("hands chunks to the reader in order and counts what it has not taken", async () => {
+  it("hands each turn's chunks to the reader as one, in order, and counts what it has not taken", async () => {
     const sink = new WebSseSink();
     const reader = sink.stream.getReader();
     sink.write(Buffer.from("a"));
     sink.write(Buffer.from("bc"));
     expect(sink.bufferedBytes).toBe(3);
-    expect(text((await reader.read()).value)).toBe("a");
+    await Promise.resolve(); // the turn ends
+    sink.write(Buffer.from("de"));
+    expect(text((await reader.read()).value)).toBe("abc");
     expect(sink.bufferedBytes).toBe(2);
     const drained = sink.drained();
-    expect(text((await reader.read()).value)).toBe("bc");
+    expect(text((await reader.read()).value)).toBe("de");
     await drained;
     expect(sink.bufferedBytes).toBe(0);
     const pending = reader.read(); // waits for the next write
@@ -47,7 +49,7 @@ describe("WebSseSink", () => {
     sink.end();
     expect(closed).toBe(1);
     const reader = sink.stream.getReader();
-    expect([text((await reader.read()).value), text((await reader.read()).value)]).toEqual(["x", "y"]);
+    expect(text((await reader.read()).value)).toBe("xy");
     expect((await reader.read()).done).toBe(true);
   });
 

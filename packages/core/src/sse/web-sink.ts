@@ -1,12 +1,13 @@
+import { CoalescingWriter } from "../write-coalescer.js";
 import type { SseSink } from "./sse-sink.js";
 
 /**
  * An SSE sink on a Web `ReadableStream` (Hono, Deno, Bun, Workers). Chunks wait in the sink's own
  * queue until the runtime reads them, so what is unsent can be counted, and dropped: a slow
  * reader's stream then ends cleanly after the last whole event it took, rather than erroring
- * (which @hono/node-server, say, reports as a server error).
+ * (which @hono/node-server, say, reports as a server error). What a turn writes becomes one chunk.
  */
-export class WebSseSink implements SseSink {
+export class WebSseSink extends CoalescingWriter implements SseSink {
   readonly stream: ReadableStream<Uint8Array>;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   #queue: Buffer[] = [];
@@ -18,6 +19,7 @@ export class WebSseSink implements SseSink {
   #drainWaiters: (() => void)[] = [];
 
   constructor() {
+    super();
     this.stream = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
@@ -31,23 +33,29 @@ export class WebSseSink implements SseSink {
   }
 
   write(chunk: Buffer): void {
+    if (!this.#closed) this.queue(chunk);
+  }
+
+  protected writeOut(chunks: Buffer | readonly Buffer[], bytes: number): void {
     if (this.#closed) return;
-    this.#queue.push(chunk);
-    this.#queuedBytes += chunk.length;
+    this.#queue.push(Buffer.isBuffer(chunks) ? chunks : Buffer.concat(chunks, bytes));
+    this.#queuedBytes += bytes;
     if (this.#wanted) this.#pull();
   }
 
   get bufferedBytes(): number {
-    return this.#queuedBytes;
+    return this.#queuedBytes + this.pendingBytes;
   }
 
   drained(): Promise<void> {
+    this.flush();
     if (this.#closed || this.#queuedBytes === 0) return Promise.resolve();
     return new Promise((resolve) => this.#drainWaiters.push(resolve));
   }
 
   end(): void {
     if (this.#closed) return;
+    this.flush();
     // What is queued still reaches the reader: the stream's own queue takes it, then closes.
     for (const chunk of this.#queue) this.#controller.enqueue(chunk);
     this.#finish();
@@ -55,6 +63,7 @@ export class WebSseSink implements SseSink {
 
   destroy(): void {
     if (this.#closed) return;
+    this.discard();
     this.#queue = [];
     this.#queuedBytes = 0;
     this.#finish();
@@ -87,6 +96,7 @@ export class WebSseSink implements SseSink {
   #markClosed(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.discard();
     this.#queue = [];
     this.#queuedBytes = 0;
     for (const resolve of this.#drainWaiters.splice(0)) resolve();

@@ -85,6 +85,10 @@ export class WsConnection extends Connection {
     });
   }
 
+  flush(): void {
+    // Each frame is written as it is sent.
+  }
+
   protected writeFrame(frame: Frame): void {
     if (this.socket.readyState !== OPEN) return;
     // One write of the shared frame instead of ws framing it again for every socket (docs/protocol.md#load-and-bad-input).
@@ -98,7 +102,7 @@ export class WsConnection extends Connection {
     this.socket.send(escapeLineSeparators(json), textFrame);
     // Replies count against the same bound as events (docs/protocol.md#load-and-bad-input): a client that floods requests and
     // never reads the answers would otherwise make the server buffer them without limit.
-    if (this.bufferedBytes > this.host.options.limits.maxBufferedBytes) {
+    if (this.overBufferLimit()) {
       this.host.counters.dropped++;
       this.close("slow");
     }
