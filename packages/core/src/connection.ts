@@ -98,9 +98,9 @@ export abstract class Connection {
   }
 
   /**
-   * Whether the peer has left more than `maxBufferedBytes` unsent (SPEC 6). Bytes still waiting for
-   * the end of the turn are first handed to the socket, so a burst to a reader that keeps up is
-   * not mistaken for a slow reader.
+   * Whether the peer has left more than `maxBufferedBytes` unsent (docs/protocol.md#load-and-bad-input).
+   * Bytes waiting for the end of the turn are first handed to the socket, so a burst to a reader
+   * that keeps up is not mistaken for a slow reader.
    */
   protected overBufferLimit(): boolean {
     const { maxBufferedBytes } = this.host.options.limits;

@@ -84,7 +84,7 @@ async function served(hub: Hub) {
 
 const word = fc.string({ minLength: 1, maxLength: 40 });
 
-describe("writes are coalesced per turn of the event loop (SPEC 6)", () => {
+describe("writes are coalesced per turn of the event loop (docs/protocol.md#load-and-bad-input)", () => {
   it("events published in one turn reach an SSE stream as one HTTP chunk in one socket write, in order", async () => {
     const hub = createHub({ authorize: true, logger: quiet });
     await hub.ready();

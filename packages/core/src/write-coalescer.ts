@@ -1,5 +1,5 @@
 /**
- * Writes are coalesced (docs/protocol.md, "Load and bad input"): whatever one connection is sent
+ * Writes are coalesced (docs/protocol.md#load-and-bad-input): whatever one connection is sent
  * in one turn of the event loop (events, replayed history, control messages, keepalives) goes out
  * in one write, in the order it was sent, at the end of that turn. The flush is a microtask, not a
  * timer, so it adds no latency; every writer waiting in a turn is flushed by one microtask.
