@@ -21,8 +21,12 @@ import { sseHeaders } from "./sse/encode.js";
 import { NodeSseSink } from "./sse/node-sink.js";
 import { SseConnection } from "./sse/sse-connection.js";
 import type { SseSink } from "./sse/sse-sink.js";
-import { OPEN, type SocketLike } from "./ws/socket-like.js";
-import { WsConnection, type RawMessage } from "./ws/ws-connection.js";
+import { unrefTimer } from "./timers.js";
+import { ConnectionInbox } from "./ws/connection-inbox.js";
+import type { SocketLike } from "./ws/socket-like.js";
+import type { WebSocketInbox, WebSocketPeer } from "./ws/websocket-peer.js";
+import { WsConnection } from "./ws/ws-connection.js";
+import { WsSocketPeer } from "./ws/ws-socket-peer.js";
 
 /** Stream options, plus the request that opened the stream (for `authorize` and the query). */
 export interface ConnectOptions extends StreamOptions {
@@ -34,10 +38,6 @@ export interface HubStats {
   events: { published: number; delivered: number; dropped: number };
 }
 
-/** Most messages a client may send while its connection is still being authorized. */
-const maxEarlyMessages = 256;
-/** Most bytes of such messages, in units of `maxMessageBytes`: kept while `authorize` runs, so bounded. */
-const maxEarlyMessageBytes = 4;
 /**
  * Most fragments one client message may arrive in. Browsers never fragment what they send; `ws`'s
  * default (16,384) let one message of a few KB, sent a byte per fragment, pin about 2 MB.
@@ -63,7 +63,7 @@ export class Hub {
   #closing: Promise<void> | undefined;
   #allClosed: (() => void) | undefined;
   #upgrades: WebSocketServer | undefined;
-  readonly #heartbeat: NodeJS.Timeout;
+  readonly #heartbeat: ReturnType<typeof setInterval>;
 
   constructor(options: HubOptions = {}) {
     this.options = resolveOptions(options);
@@ -80,9 +80,9 @@ export class Hub {
       this.#opened = undefined;
     });
     this.#opened.catch((error) => this.options.logger.error("[eventwire] the bus failed to open", error));
-    this.#heartbeat = setInterval(() => {
+    this.#heartbeat = unrefTimer(setInterval(() => {
       for (const connection of this.#connections) connection.heartbeat();
-    }, this.options.heartbeatMs).unref();
+    }, this.options.heartbeatMs));
   }
 
   /** Resolves once the bus is open (publishing before that is queued, in order). */
@@ -168,31 +168,29 @@ export class Hub {
 
   /** Serves one `ws`-compatible socket (docs/protocol.md#wire-protocol). Messages it sends while `authorize` runs are kept. */
   ws(socket: SocketLike, options: ConnectOptions = {}): void {
+    const peer = new WsSocketPeer(socket);
+    peer.bind(this.openWebSocket(peer, options));
+  }
+
+  /**
+   * Serves one WebSocket of any runtime (docs/protocol.md#runtimes-and-platforms): `peer` is how
+   * the hub sends and closes; the binding pushes what the socket reports into the returned inbox,
+   * from the moment the socket is open (messages that arrive while `authorize` runs are kept).
+   */
+  openWebSocket(peer: WebSocketPeer, options: ConnectOptions = {}): WebSocketInbox {
     const request = options.request === undefined ? undefined : isNodeRequest(options.request) ? requestFromNode(options.request) : options.request;
-    let connection: WsConnection | undefined;
-    const early: [RawMessage, boolean][] = [];
-    let earlyBytes = 0;
-    // From the start: `ws` reports a bad frame (too large, bad UTF-8) as an 'error' event, which
-    // would throw and take the process down if it came while `authorize` runs. A 'close' follows.
-    socket.on("error", () => {});
-    socket.on("message", (data, isBinary) => {
-      if (connection) return connection.receive(data, isBinary);
-      if (early.length === maxEarlyMessages) return socket.close(1008, "too many messages before the stream opened");
-      earlyBytes += Array.isArray(data) ? data.reduce((sum, part) => sum + part.length, 0) : data.byteLength;
-      // Held while `authorize` runs: bounded in bytes as well as in count, whatever the socket's own limit.
-      if (earlyBytes > maxEarlyMessageBytes * this.options.limits.maxMessageBytes) return socket.close(1009, "too much sent before the stream opened");
-      early.push([data, isBinary]);
-    });
+    const inbox = new ConnectionInbox(this.options.limits.maxMessageBytes, (code, reason) => peer.close(code, reason));
     void this.admit(request ?? { method: "GET", url: "/", headers: {} }, options).then((result) => {
-      if (socket.readyState !== OPEN) return;
+      if (inbox.gone || !peer.open) return;
       if (result instanceof Refusal) {
-        socket.close(result.closeCode, result.reason);
+        peer.close(result.closeCode, result.reason);
         return;
       }
-      connection = new WsConnection(this, result, socket);
+      const connection = new WsConnection(this, result, peer);
       this.#open(connection, result.lastEventId);
-      for (const [data, isBinary] of early.splice(0)) connection.receive(data, isBinary);
+      inbox.open(connection);
     });
+    return inbox;
   }
 
   /**

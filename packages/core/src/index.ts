@@ -9,6 +9,7 @@ export { MemoryBus, memoryBus } from "./bus/memory-bus.js";
 export { encodeSseEvent, encodeSseComment, encodeSseRetry, sseHeaders } from "./sse/encode.js";
 export type { SseSink } from "./sse/sse-sink.js";
 export type { SocketLike } from "./ws/socket-like.js";
+export type { EventFrame, WebSocketInbox, WebSocketPeer } from "./ws/websocket-peer.js";
 export { requestFromNode } from "./node/request.js";
 export { routeUpgrade, type UpgradeListener } from "./node/upgrade-routes.js";
 export { requestFromWeb, sseResponse } from "./web/sse-response.js";

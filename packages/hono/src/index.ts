@@ -1,15 +1,16 @@
-import { requestFromWeb, sseResponse, type EventwireRequest, type Hub, type SocketLike } from "@eventwire/core";
+import { requestFromWeb, sseResponse, type EventwireRequest, type Hub, type SocketLike, type WebSocketInbox } from "@eventwire/core";
 import { Hono, type Context } from "hono";
-import type { UpgradeWebSocket } from "hono/ws";
+import type { UpgradeWebSocket, WSContext } from "hono/ws";
+import { WSContextPeer } from "./wscontext-peer.js";
 
 /** Options of `eventwire(hub, options)`. */
 export interface EventwireHonoOptions {
   /**
-   * The runtime's WebSocket helper; on Node, `createNodeWebSocket({ app }).upgradeWebSocket` from
-   * `@hono/node-ws`. Its sockets must be `ws`-compatible (`ws.raw`), as node-ws's are.
+   * The runtime's WebSocket helper: on Node, `createNodeWebSocket({ app }).upgradeWebSocket` from
+   * `@hono/node-ws`; on Bun, `upgradeWebSocket` from `hono/bun`; on Deno, from `hono/deno`.
    * Default: none; the sub-app then serves SSE only and answers WebSocket upgrades with 501.
    */
-  upgradeWebSocket?: UpgradeWebSocket<SocketLike, any>;
+  upgradeWebSocket?: UpgradeWebSocket<any, any>;
   /**
    * The client's address for `authorize` (docs/protocol.md#sessions-scopes-and-authorization). Default: the socket's address on
    * `@hono/node-server` (`c.env.incoming.socket.remoteAddress`, as its `getConnInfo` reads it),
@@ -27,6 +28,10 @@ interface NodeServerBindings {
 function nodeRemoteAddress(c: Context): string | undefined {
   const env = c.env as (NodeServerBindings & { server?: NodeServerBindings }) | undefined;
   return (env?.server ?? env)?.incoming?.socket?.remoteAddress;
+}
+
+function isWsSocket(raw: unknown): raw is SocketLike {
+  return typeof raw === "object" && raw !== null && typeof (raw as SocketLike).on === "function" && typeof (raw as SocketLike).ping === "function";
 }
 
 const errorBody = (error: string, message: string) => ({ error, message });
@@ -49,16 +54,24 @@ export function eventwire(hub: Hub, options: EventwireHonoOptions = {}): Hono {
   if (typeof remoteAddress !== "function") throw new TypeError("@eventwire/hono: options.remoteAddress must be a function (c) => string | undefined");
 
   const neutral = (c: Context): EventwireRequest => requestFromWeb(c.req.raw, { remoteAddress: remoteAddress(c), raw: c });
+  // Deno's runtime keepalive drops a peer that stops answering its pings (see WSContextPeer); the
+  // other helpers ignore this option.
+  const runtimeKeepalive = { idleTimeout: Math.max(1, Math.ceil(hub.options.heartbeatMs / 1_000)) };
   const upgrade = upgradeWebSocket?.((c) => {
     const request = neutral(c);
+    let inbox: WebSocketInbox | undefined;
     return {
-      onOpen: (_event, ws) => {
-        const socket = ws.raw;
-        if (socket && typeof socket.on === "function") hub.ws(socket, { request });
-        else ws.close(1011, "eventwire needs a ws-compatible socket (ws.raw), as @hono/node-ws provides");
+      onOpen: (_event, ws: WSContext<unknown>) => {
+        // A `ws` socket (@hono/node-ws) is served as `ws` sockets are: protocol pings, frames built once.
+        if (isWsSocket(ws.raw)) hub.ws(ws.raw, { request });
+        else inbox = hub.openWebSocket(new WSContextPeer(ws as WSContext<never>), { request });
       },
+      onMessage: (event) => inbox?.receive(event.data, typeof event.data !== "string"),
+      onClose: () => inbox?.closed(),
+      // A socket's error is followed by its close; without a handler, hono/bun would rethrow it.
+      onError: () => {},
     };
-  });
+  }, runtimeKeepalive);
 
   const app = new Hono();
   app.get("/", async (c, next) => {

@@ -1,6 +1,7 @@
 /**
- * The part of a `ws` WebSocket the hub uses. `ws` sockets (also those of `@fastify/websocket` and
- * `@hono/node-ws`) fit as they are; another runtime's socket needs a small wrapper.
+ * The part of a `ws` WebSocket that `hub.ws(socket)` uses. `ws` sockets (also those of
+ * `@fastify/websocket` and `@hono/node-ws`) fit as they are; another runtime's socket is served
+ * through `hub.openWebSocket(peer)` (see WebSocketPeer).
  */
 export interface SocketLike {
   readonly readyState: number;

@@ -2,38 +2,21 @@ import { ActionError, RateLimiter, type ActionContext, type ActionHandler, type 
 import { Connection, type Admission, type ConnectionHost } from "../connection.js";
 import { controlJson, type Frame } from "../frame.js";
 import { escapeLineSeparators } from "../publish-validation.js";
-import { OPEN, type SocketLike } from "./socket-like.js";
+import { unrefTimer } from "../timers.js";
+import { messageBytes, messageText, type MessageData } from "./message-data.js";
+import type { WebSocketPeer } from "./websocket-peer.js";
 
 export interface WsHost extends ConnectionHost {
   readonly actions: ReadonlyMap<string, ActionHandler>;
 }
 
-export type RawMessage = Buffer | ArrayBuffer | Buffer[];
-
-const textFrame = { binary: false, compress: false } as const;
-const ignoreError = () => {};
-
-/**
- * The parts of a `ws` WebSocket that let a frame built once go straight to its TCP socket, as
- * engine.io does: only without negotiated extensions (no compression) and while ws's sender is
- * idle (nothing queued, not reading a Blob), so frames keep their order.
- */
-interface WsInternals {
-  readonly extensions?: unknown;
-  readonly _socket?: { write(chunk: Buffer): boolean };
-  readonly _sender?: WsSender;
-}
-
-interface WsSender {
-  readonly _queue?: readonly unknown[];
-  /** 0 when idle (ws ≥ 8.17); absent before. */
-  readonly _state?: number;
-}
 /**
  * How long a closing handshake may take before the socket is dropped: at shutdown, briefly, so
  * close() resolves; a slow reader gets time to read what it was sent and the 1013 behind it.
  */
 const closeGraceMs = { shutdown: 2_000, slow: 30_000 } as const;
+/** How often a socket without a drain event is looked at while a replay waits for it to drain. */
+const drainPollMs = 10;
 
 /**
  * One WebSocket: events as JSON text frames, client actions with their replies and limits
@@ -46,42 +29,26 @@ export class WsConnection extends Connection {
   // connection's memory is what 10,000 of them cost.
   #limiter: RateLimiter | undefined;
   #context: ActionContext | undefined;
-  /** ws's TCP socket and sender, when frames can be written to the socket directly. */
-  readonly #tcp: { write(chunk: Buffer): boolean } | undefined;
-  readonly #sender: Required<Pick<WsSender, "_queue">> & WsSender | undefined;
 
   constructor(
     protected override readonly host: WsHost,
     admission: Admission,
-    private readonly socket: SocketLike,
+    private readonly peer: WebSocketPeer,
   ) {
     super(host, admission);
-    const ws = socket as SocketLike & WsInternals;
-    if (ws.extensions === "" && ws._socket && ws._sender && Array.isArray(ws._sender._queue)) {
-      this.#tcp = ws._socket;
-      this.#sender = ws._sender as Required<Pick<WsSender, "_queue">> & WsSender;
-    }
-    socket.on("pong", () => (this.#alive = true));
-    socket.on("close", () => this.closed_());
-    socket.on("error", ignoreError); // a 'close' always follows
-    if (socket.readyState !== OPEN) this.closed_();
   }
 
   get bufferedBytes(): number {
-    return this.socket.bufferedAmount;
+    return this.peer.bufferedAmount;
   }
 
   drained(): Promise<void> {
-    const raw = this.socket._socket;
-    if (this.closed || !raw || !raw.writableNeedDrain) return Promise.resolve();
+    if (this.closed) return Promise.resolve();
+    if (this.peer.drained) return this.peer.drained();
+    // A runtime whose socket has no drain event: look again until the network took what was buffered.
     return new Promise((resolve) => {
-      const done = () => {
-        raw.off("drain", done);
-        raw.off("close", done);
-        resolve();
-      };
-      raw.once("drain", done);
-      raw.once("close", done);
+      const check = () => (this.closed || this.peer.bufferedAmount === 0 ? resolve() : setTimeout(check, drainPollMs));
+      check();
     });
   }
 
@@ -90,16 +57,15 @@ export class WsConnection extends Connection {
   }
 
   protected writeFrame(frame: Frame): void {
-    if (this.socket.readyState !== OPEN) return;
-    // One write of the shared frame instead of ws framing it again for every socket (docs/protocol.md#load-and-bad-input).
-    const sender = this.#sender;
-    if (sender !== undefined && sender._queue.length === 0 && !sender._state) this.#tcp!.write(frame.wsFrame);
-    else this.socket.send(frame.ws, textFrame);
+    const peer = this.peer;
+    if (!peer.open) return;
+    if (peer.sendEvent) peer.sendEvent(frame);
+    else peer.send(frame.json);
   }
 
   sendControl(json: string): void {
-    if (this.socket.readyState !== OPEN) return;
-    this.socket.send(escapeLineSeparators(json), textFrame);
+    if (!this.peer.open) return;
+    this.peer.send(escapeLineSeparators(json));
     // Replies count against the same bound as events (docs/protocol.md#load-and-bad-input): a client that floods requests and
     // never reads the answers would otherwise make the server buffer them without limit.
     if (this.overBufferLimit()) {
@@ -109,38 +75,48 @@ export class WsConnection extends Connection {
   }
 
   heartbeat(): void {
-    if (this.closed || !this.socket.ping) return;
+    if (this.closed || !this.peer.ping) return;
     if (!this.#alive) {
       this.#drop();
       return;
     }
     this.#alive = false;
-    this.socket.ping();
+    this.peer.ping();
+  }
+
+  /** The peer answered a protocol ping. */
+  pong(): void {
+    this.#alive = true;
+  }
+
+  /** The socket is gone, whoever closed it. */
+  socketClosed(): void {
+    this.closed_();
   }
 
   protected end(reason: "slow" | "shutdown"): void {
-    if (reason === "slow") this.socket.close(1013, "slow reader: reconnect and resume from your last id");
-    else this.socket.close(1001, "server shutting down: reconnect and resume from your last id");
-    setTimeout(() => this.#drop(), closeGraceMs[reason]).unref();
+    if (reason === "slow") this.peer.close(1013, "slow reader: reconnect and resume from your last id");
+    else this.peer.close(1001, "server shutting down: reconnect and resume from your last id");
+    unrefTimer(setTimeout(() => this.#drop(), closeGraceMs[reason]));
   }
 
   /** Handles one client message (docs/protocol.md#wire-protocol "Client to server" and the limits of docs/protocol.md#load-and-bad-input). */
-  receive(data: RawMessage, isBinary: boolean): void {
+  receive(data: MessageData, isBinary: boolean): void {
     // Once closing (a slow reader, a flood, shutdown), what else the client sends is not answered.
     if (this.closing) return;
     this.#alive = true;
-    const size = Array.isArray(data) ? data.reduce((sum, part) => sum + part.length, 0) : data.byteLength;
-    if (size > this.host.options.limits.maxMessageBytes) {
-      this.socket.close(1009, `message larger than ${this.host.options.limits.maxMessageBytes} bytes`);
+    if (messageBytes(data) > this.host.options.limits.maxMessageBytes) {
+      this.peer.close(1009, `message larger than ${this.host.options.limits.maxMessageBytes} bytes`);
       return;
     }
-    if (isBinary) return this.#error(undefined, "bad_json", "binary frames are not accepted; send a JSON text frame");
+    const text = isBinary ? undefined : messageText(data);
+    if (text === undefined) return this.#error(undefined, "bad_json", "binary frames are not accepted; send a JSON text frame");
     if (!(this.#limiter ??= new RateLimiter(this.host.options.limits.actionsPerSecond)).take()) {
       return this.#error(undefined, "rate_limited", `more than ${this.host.options.limits.actionsPerSecond} actions per second`);
     }
     let message: unknown;
     try {
-      message = JSON.parse(Array.isArray(data) ? Buffer.concat(data).toString() : Buffer.from(data as ArrayBuffer).toString());
+      message = JSON.parse(text);
     } catch {
       return this.#error(undefined, "bad_json", "the message is not valid JSON");
     }
@@ -207,8 +183,8 @@ export class WsConnection extends Connection {
 
   #drop(): void {
     if (this.closed) return;
-    if (this.socket.terminate) this.socket.terminate();
-    else this.socket.close(1001, "peer did not answer");
+    if (this.peer.terminate) this.peer.terminate();
+    else this.peer.close(1001, "peer did not answer");
   }
 }
 
