@@ -13,12 +13,16 @@ const packages = ["core", "client", "express", "fastify", "hono", "next-pages", 
 const peers = ["ws", "express", "fastify", "@fastify/websocket", "hono", "@hono/node-server", "@hono/node-ws", "next", "react", "react-dom", "vitest"];
 
 let project: string;
+/** The packed tarball of each package, by name. */
+const tarballOf = new Map<string, string>();
 
 beforeAll(() => {
   project = mkdtempSync(join(tmpdir(), "eventwire-pack-"));
   const tarballs = packages.map((name) => {
     const output = execFileSync("npm", ["pack", "--silent", "--pack-destination", project], { cwd: join(repo, "packages", name), encoding: "utf8" });
-    return join(project, output.trim().split("\n").at(-1)!);
+    const tarball = join(project, output.trim().split("\n").at(-1)!);
+    tarballOf.set(name, tarball);
+    return tarball;
   });
   const versions = peers.map((name) => `${name}@${JSON.parse(readFileSync(join(repo, "node_modules", name, "package.json"), "utf8")).version}`);
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "eventwire-pack-smoke", private: true, type: "module" }));
@@ -42,6 +46,50 @@ describe("packages installed from their tarballs", () => {
       const dist = readdirSync(join(project, "node_modules", "@eventwire", name, "dist"), { recursive: true }) as string[];
       expect(dist.some((file) => file.endsWith(".d.ts"))).toBe(true);
       expect(dist.filter((file) => /\.test(-d)?\.(js|d\.ts)$/.test(file))).toEqual([]);
+    }
+  });
+
+  it("ship the MIT LICENSE and the metadata a registry page shows", () => {
+    const license = readFileSync(join(repo, "LICENSE"), "utf8");
+    for (const name of packages) {
+      const installed = join(project, "node_modules", "@eventwire", name);
+      const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8"));
+      expect([name, readFileSync(join(installed, "LICENSE"), "utf8")]).toEqual([name, license]);
+      expect([name, manifest.license, manifest.repository?.directory, typeof manifest.homepage, typeof manifest.bugs?.url, manifest.keywords?.length > 0])
+        .toEqual([name, "MIT", `packages/${name}`, "string", "string", true]);
+      // ESM only: import works on any Node 20; require() of an ES module needs 20.19+ or 22.12+.
+      expect([name, manifest.engines]).toEqual([name, { node: "^20.19.0 || >=22.12.0" }]);
+    }
+  });
+
+  // publint: the exports map, files and fields are what a registry and bundlers expect.
+  it.each(packages)("%s passes publint", async (name) => {
+    const { publint } = await import("publint");
+    const { formatMessage } = await import("publint/utils");
+    const tarball = readFileSync(tarballOf.get(name)!);
+    const { messages, pkg } = await publint({ pack: { tarball: tarball.buffer.slice(tarball.byteOffset, tarball.byteOffset + tarball.byteLength) }, level: "suggestion", strict: true });
+    expect(messages.map((message) => formatMessage(message, pkg) ?? message.code)).toEqual([]);
+  });
+
+  // Are the types wrong: every entry point's types resolve under node10, node16 (from ESM and from
+  // CommonJS) and bundler. CommonJS resolving to ESM is what an ESM-only package is: require() of it
+  // works from Node 20.19 (engines say so), so that one rule is ignored.
+  it.each(packages)("%s passes attw under every moduleResolution", (name) => {
+    const attw = join(repo, "node_modules", ".bin", "attw");
+    const output = execFileSync(attw, [tarballOf.get(name)!, "--format", "json", "--ignore-rules", "cjs-resolves-to-esm"], { encoding: "utf8" });
+    const report = JSON.parse(output) as { analysis: { problems: { kind: string }[]; entrypoints: Record<string, { resolutions: Record<string, unknown> }> } };
+    // The JSON report lists ignored problems too.
+    expect(report.analysis.problems.filter((problem) => problem.kind !== "CJSResolvesToESM")).toEqual([]);
+    for (const entry of Object.values(report.analysis.entrypoints)) {
+      expect(Object.keys(entry.resolutions).sort()).toEqual(["bundler", "node10", "node16-cjs", "node16-esm"]);
+    }
+  });
+
+  it.each(packages)("%s can be required from CommonJS (require of ESM)", (name) => {
+    const entries = name === "client" ? ["@eventwire/client", "@eventwire/client/react"] : name === "conformance" ? ["@eventwire/conformance", "@eventwire/conformance/bus"] : [`@eventwire/${name}`];
+    for (const entry of entries) {
+      const output = execFileSync("node", ["--no-warnings", "-e", `console.log(Object.keys(require(${JSON.stringify(entry)})).length > 0)`], { cwd: project, encoding: "utf8" });
+      expect([entry, output.trim()]).toEqual([entry, "true"]);
     }
   });
 
