@@ -40,7 +40,7 @@ export interface EventStreamOptions<Events extends object> {
   /**
    * Backoff and retry limits, or `false` to never reconnect. Defaults:
    * `{ initialDelayMs: 500, maxDelayMs: 20_000, maxRetries: Infinity, healthyAfterMs: 5_000 }`.
-   * Refusals (WebSocket 4400/4401/4403/1008, SSE 400/401/403/204) are never retried.
+   * Refusals (WebSocket 4400/4401/4403/1008, SSE 400/401/403/404/410/204) are never retried.
    */
   reconnect?: ReconnectOptions | false;
   /**

@@ -12,12 +12,17 @@ export const terminalCloseCodes: ReadonlyMap<number, string> = new Map([
   [1008, "policy_violation"],
 ]);
 
-/** SSE statuses after which the client stops. 204 (No Content) means "stop" and ends as `closed`. */
+/**
+ * SSE statuses after which the client stops. 204 (No Content) means "stop" and ends as `closed`;
+ * 404 and 410 mean the URL serves no stream (a wrong path, a route removed), which no retry fixes.
+ */
 export const terminalStatuses: ReadonlyMap<number, string> = new Map([
   [204, "no_content"],
   [400, "bad_request"],
   [401, "unauthenticated"],
   [403, "forbidden"],
+  [404, "not_found"],
+  [410, "gone"],
 ]);
 
 /**

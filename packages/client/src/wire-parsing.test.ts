@@ -44,7 +44,7 @@ describe("parseErrorBody", () => {
 describe("refusals", () => {
   it("stops on the refusals of docs/protocol.md#refusal-and-close-codes only", () => {
     expect([...terminalCloseCodes.keys()]).toEqual([4400, 4401, 4403, 1008]);
-    expect([...terminalStatuses.keys()]).toEqual([204, 400, 401, 403]);
+    expect([...terminalStatuses.keys()]).toEqual([204, 400, 401, 403, 404, 410]);
   });
 
   it("reads Retry-After as seconds or an HTTP date", () => {

@@ -104,6 +104,36 @@ describe("SSE 204 No Content", () => {
     }
   });
 
+  it.each([
+    [404, "not_found"],
+    [410, "gone"],
+  ])("stops on %d: the url serves no stream, and no retry would fix that", async (status, code) => {
+    let requests = 0;
+    const server = createServer((_, response) => {
+      requests++;
+      response.writeHead(status, { "content-type": "text/plain" }).end("no stream here");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const stream = createEventStream({
+        url: `http://127.0.0.1:${port}/no-such-path`,
+        transport: "sse",
+        reconnect: { initialDelayMs: 5, maxDelayMs: 10 },
+      });
+      const statuses = recordStatuses(stream);
+      await statusReached(stream, "error");
+      expect(statuses).toEqual(["connecting", "error"]);
+      expect([stream.error?.code, stream.error?.status]).toEqual([code, status]);
+      // With 5-10 ms backoff, a retry would have come many times over.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect([requests, stream.status]).toEqual([1, "error"]);
+      stream.close();
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it("treats a 200 that is not text/event-stream as a misconfigured url, like EventSource", async () => {
     const server = createServer((_, response) => {
       response.writeHead(200, { "content-type": "text/html" }).end("<html>login</html>");
