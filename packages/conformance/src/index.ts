@@ -4,6 +4,7 @@ import { deliveryCases } from "./cases/delivery.js";
 import { resumeCases } from "./cases/resume.js";
 import { shutdownCases } from "./cases/shutdown.js";
 import { slowReaderCases } from "./cases/slow-readers.js";
+import { sseEventLineCases } from "./cases/sse-event-lines.js";
 import { sseProtocolCases } from "./cases/sse-protocol.js";
 import { wsProtocolCases } from "./cases/ws-protocol.js";
 import { Harness, type ConformanceOptions, type ServerFactory } from "./harness.js";
@@ -37,6 +38,7 @@ export function runConformance(name: string, factory: ServerFactory, options: Co
     const current = () => harness;
     deliveryCases(current);
     sseProtocolCases(current);
+    sseEventLineCases(current);
     wsProtocolCases(current);
     authorizationCases(current);
     resumeCases(current);

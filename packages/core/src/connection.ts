@@ -30,6 +30,8 @@ export interface Admission {
   readonly filter: EventFilter;
   readonly principal: unknown;
   readonly lastEventId: string | undefined;
+  /** SSE only: whether each event carries an `event:` line with its name (`HubOptions.eventLines`, query `eventLines`). */
+  readonly eventLines: boolean;
 }
 
 let nextConnectionId = 1;

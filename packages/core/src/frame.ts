@@ -1,5 +1,5 @@
 import type { BusEvent } from "./bus/bus.js";
-import { encodeSseEvent } from "./sse/encode.js";
+import { encodeSseEvent, sseEventName } from "./sse/encode.js";
 
 /**
  * One event on its way to clients. Each transport's bytes are built the first time a connection of
@@ -12,6 +12,7 @@ export class Frame {
   /** The published JSON with `id` added: what a client receives. */
   readonly json: string;
   #sse: Buffer | undefined;
+  #sseNamed: Buffer | undefined;
   #ws: Buffer | undefined;
   #wsFrame: Buffer | undefined;
 
@@ -24,6 +25,15 @@ export class Frame {
 
   get sse(): Buffer {
     return (this.#sse ??= Buffer.from(encodeSseEvent({ id: this.id, data: this.json })));
+  }
+
+  /**
+   * The SSE bytes with an `event:` line naming the event, for streams that asked for event lines
+   * (docs/protocol.md#wire-protocol, "Event lines"). A name SSE cannot carry on a line of its own
+   * (CR, LF or NUL in it) is sent without one.
+   */
+  get sseNamed(): Buffer {
+    return (this.#sseNamed ??= Buffer.from(encodeSseEvent({ id: this.id, event: sseEventName(this.name), data: this.json })));
   }
 
   get ws(): Buffer {

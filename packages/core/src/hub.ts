@@ -259,6 +259,7 @@ export class Hub {
       filter: new EventFilter(options.events, options.include),
       principal: typeof grant === "object" ? grant.principal : undefined,
       lastEventId: options.lastEventId,
+      eventLines: options.eventLines ?? this.options.eventLines,
     };
   }
 

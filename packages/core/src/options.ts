@@ -33,6 +33,14 @@ export interface HubOptions {
   authorize?: Authorize | boolean;
   /** Origins allowed to connect (exact `Origin` values). Default: any. */
   allowedOrigins?: readonly string[];
+  /**
+   * Give every SSE event an `event:` line with its name, so that a browser's `EventSource` can
+   * `addEventListener("bot.word", ...)`. The trade-off: `onmessage` then no longer sees those events
+   * (it only sees messages without an `event:` line), so code reading every event with `onmessage`
+   * must not turn it on. A connection can ask for it, or refuse it, with `eventLines=1` / `eventLines=0`
+   * in its query. WebSocket frames are unchanged. Default `false` (docs/protocol.md#wire-protocol, "Event lines").
+   */
+  eventLines?: boolean;
   /** Interval of SSE `: keepalive` comments and WebSocket pings; a peer silent for one interval is dropped. Default 15,000. */
   heartbeatMs?: number;
   /** Base of the SSE `retry:` hint; each stream gets a jittered value between it and twice it. Default 1,000. */
@@ -57,6 +65,7 @@ export interface ResolvedOptions {
   history: HistoryLimits;
   authorize: Authorize | boolean;
   allowedOrigins: ReadonlySet<string> | undefined;
+  eventLines: boolean;
   heartbeatMs: number;
   retryMs: number;
   closeRate: number;
@@ -94,6 +103,7 @@ export function resolveOptions(options: HubOptions): ResolvedOptions {
     history,
     authorize,
     allowedOrigins: options.allowedOrigins ? new Set(options.allowedOrigins) : undefined,
+    eventLines: options.eventLines === true,
     heartbeatMs,
     retryMs,
     closeRate,

@@ -11,6 +11,17 @@ describe("readStreamOptions", () => {
     });
   });
 
+  it("reads eventLines as 1/true or 0/false, code over the query, and refuses anything else", () => {
+    for (const [value, expected] of [["1", true], ["true", true], ["0", false], ["false", false]] as const) {
+      expect(readStreamOptions(`/events?eventLines=${value}`, {}).eventLines).toBe(expected);
+    }
+    expect(readStreamOptions("/events", {}).eventLines).toBeUndefined();
+    expect(readStreamOptions("/events?eventLines=1", {}, { eventLines: false }).eventLines).toBe(false);
+    for (const bad of ["yes", "", "2", "1&eventLines=1"]) {
+      expect(() => readStreamOptions(`/events?eventLines=${bad}`, {})).toThrow(BadQueryError);
+    }
+  });
+
   it("takes Last-Event-ID from the header over the query, and code over both", () => {
     expect(readStreamOptions("/events", { "last-event-id": "h-1" }).lastEventId).toBe("h-1");
     expect(readStreamOptions("/events?lastEventId=q-1", { "last-event-id": "h-1" }).lastEventId).toBe("h-1");

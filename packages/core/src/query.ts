@@ -11,6 +11,8 @@ export interface StreamOptions {
    * `lastEventId` query parameter (docs/protocol.md, "Resume").
    */
   lastEventId?: string;
+  /** SSE only: `event:` lines on (query `eventLines=1`) or off (`eventLines=0`). Default: the hub's `eventLines`. */
+  eventLines?: boolean;
 }
 
 export class BadQueryError extends Error {
@@ -35,6 +37,7 @@ export function readStreamOptions(url: string, headers: Record<string, string | 
     events: fromCode.events ?? list(query, "events"),
     include: fromCode.include ?? list(query, "include"),
     lastEventId,
+    eventLines: fromCode.eventLines ?? flag(query, "eventLines"),
   };
   if (options.sessionId !== undefined) checkValue("session", options.sessionId);
   if (options.lastEventId !== undefined && options.lastEventId.length > maxValueLength) {
@@ -49,6 +52,14 @@ function single(query: URLSearchParams, key: string): string | undefined {
   const values = query.getAll(key);
   if (values.length > 1) throw new BadQueryError(`"${key}" may be given once`);
   return values[0];
+}
+
+function flag(query: URLSearchParams, key: string): boolean | undefined {
+  const value = single(query, key);
+  if (value === undefined) return undefined;
+  if (value === "1" || value === "true") return true;
+  if (value === "0" || value === "false") return false;
+  throw new BadQueryError(`"${key}" takes 1 or 0 (true or false), got ${JSON.stringify(value.slice(0, 40))}`);
 }
 
 function list(query: URLSearchParams, key: string): string[] | undefined {

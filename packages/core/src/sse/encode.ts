@@ -21,6 +21,11 @@ export function encodeSseRetry(ms: number): string {
   return `retry: ${Math.max(0, Math.floor(ms))}\n\n`;
 }
 
+/** An event name as an SSE `event:` line can carry it, or undefined when it holds CR, LF or NUL. */
+export function sseEventName(name: string): string | undefined {
+  return /[\r\n\0]/.test(name) ? undefined : name;
+}
+
 function singleLine(field: string, value: string): string {
   if (/[\r\n\0]/.test(value)) throw new TypeError(`SSE ${field} cannot contain CR, LF or NUL: ${JSON.stringify(value)}`);
   return value;

@@ -1,13 +1,14 @@
 import { Connection, type Admission, type ConnectionHost } from "../connection.js";
 import type { Frame } from "../frame.js";
-import { encodeSseComment, encodeSseEvent, encodeSseRetry } from "./encode.js";
+import { encodeSseComment, encodeSseEvent, encodeSseRetry, sseEventName } from "./encode.js";
 import type { SseSink } from "./sse-sink.js";
 
 const keepalive = Buffer.from(encodeSseComment("keepalive"));
 
-/** One SSE stream: events as `id:`/`data:` lines, keepalive comments, ended when it falls behind. */
+/** One SSE stream: events as `id:`/`data:` lines (and `event:` lines if asked), keepalive comments, ended when it falls behind. */
 export class SseConnection extends Connection {
   readonly transport = "sse";
+  readonly #eventLines: boolean;
 
   constructor(
     host: ConnectionHost,
@@ -15,6 +16,7 @@ export class SseConnection extends Connection {
     private readonly sink: SseSink,
   ) {
     super(host, admission);
+    this.#eventLines = admission.eventLines;
     sink.onClose(() => this.closed_());
     // A jittered reconnect hint spreads clients out when a server goes away (docs/protocol.md#wire-protocol).
     const { retryMs } = host.options;
@@ -34,11 +36,14 @@ export class SseConnection extends Connection {
   }
 
   protected writeFrame(frame: Frame): void {
-    this.sink.write(frame.sse);
+    this.sink.write(this.#eventLines ? frame.sseNamed : frame.sse);
   }
 
   sendControl(json: string): void {
-    if (!this.closing) this.sink.write(Buffer.from(encodeSseEvent({ data: json })));
+    if (this.closing) return;
+    // Control events are rare (gap, errors): naming them reads the name back from their JSON.
+    const event = this.#eventLines ? sseEventName(String((JSON.parse(json) as { event: unknown }).event)) : undefined;
+    this.sink.write(Buffer.from(encodeSseEvent({ data: json, event })));
   }
 
   heartbeat(): void {
