@@ -34,3 +34,8 @@ if [ ! -x /usr/bin/chromium ]; then
   echo "ensure-services: installing Debian's chromium for the browser tests"
   apt_install chromium
 fi
+
+if [ ! -x /usr/sbin/nginx ]; then
+  echo "ensure-services: installing Debian's nginx for the deployment tests (tests/deployment starts its own)"
+  apt_install nginx
+fi
