@@ -6,6 +6,7 @@ import { shutdownCases } from "./cases/shutdown.js";
 import { slowReaderCases } from "./cases/slow-readers.js";
 import { sseEventLineCases } from "./cases/sse-event-lines.js";
 import { sseProtocolCases } from "./cases/sse-protocol.js";
+import { thirdPartyClientCases } from "./cases/third-party-clients.js";
 import { wsProtocolCases } from "./cases/ws-protocol.js";
 import { Harness, type ConformanceOptions, type ServerFactory } from "./harness.js";
 
@@ -16,7 +17,9 @@ export { SseClient } from "./sse-client.js";
 export { SseParser, type ParsedSseEvent } from "./sse-parser.js";
 export { WsClient, type WsClientOptions } from "./ws-client.js";
 export { nodeHttpServer } from "./node-http-server.js";
+export { runServerCrashCases } from "./server-crash.js";
 export { until, eventually, delay } from "./wait.js";
+export { TcpProxy } from "./tcp-proxy.js";
 
 /**
  * Runs the whole conformance suite (docs/protocol.md, "Wire protocol" to "Shutdown", both transports) against servers that
@@ -44,5 +47,6 @@ export function runConformance(name: string, factory: ServerFactory, options: Co
     resumeCases(current);
     slowReaderCases(current);
     shutdownCases(current);
+    thirdPartyClientCases(current);
   });
 }

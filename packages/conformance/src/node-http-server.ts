@@ -4,20 +4,19 @@ import type { Hub } from "@eventwire/core";
 import type { ServerFactory, StartedServer } from "./harness.js";
 
 /**
- * The simplest server there is: `hub` on a bare node:http server at `/events` on 127.0.0.1 and a
- * spare port (SSE through `hub.sse`, WebSocket through `hub.handleUpgrade`). A {@link ServerFactory}
+ * The simplest server there is: `hub` on a bare node:http server at `/events` on 127.0.0.1 and
+ * `port` (default a spare one) (SSE through `hub.sse`, WebSocket through `hub.handleUpgrade`). A {@link ServerFactory}
  * for suites that test a bus rather than a framework.
  */
-export async function nodeHttpServer(hub: Hub): Promise<StartedServer> {
+export async function nodeHttpServer(hub: Hub, port = 0): Promise<StartedServer> {
   const server = http.createServer((request, response) => {
     if (new URL(request.url ?? "/", "http://x").pathname === "/events") void hub.sse(request, response);
     else response.writeHead(404).end();
   });
   server.on("upgrade", (request, socket, head) => hub.handleUpgrade(request, socket, head));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   return {
-    url: `http://127.0.0.1:${port}/events`,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -157,10 +157,12 @@ export class Hub {
         response.writeHead(result.status, { ...result.headers(this.options.retryMs), ...cors }).end(result.body);
         return;
       }
-      // The socket ends with the stream: a server closing (Fastify's close, say) then never waits
-      // on an SSE socket left idle in keep-alive.
-      response.shouldKeepAlive = false;
-      response.writeHead(200, { ...sseHeaders, ...cors });
+      // `Connection: keep-alive` in so many words. Not `close`: a fetch client (Node's undici) then
+      // takes the socket closing for the end of the body, so a crashed server's stream looks like
+      // one that ended on purpose and is not retried. Given here, it also keeps Node from
+      // advertising the server's `Keep-Alive: timeout` (Fastify's can be minutes), which a fetch
+      // client would hold a spare socket open for, and the server's close wait on it.
+      response.writeHead(200, { ...sseHeaders, ...cors, connection: "keep-alive" });
       response.flushHeaders();
       this.openSse(new NodeSseSink(response), result);
     });

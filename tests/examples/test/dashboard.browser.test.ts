@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, skipBrowserTests } from "../src/browser.js";
 import { exampleDir, startExample, stopAllExamples, type ExampleProcess } from "../src/example-process.js";
 import { correctDrawings, type DrawnCall } from "../src/expected-calls.js";
-import { TcpProxy } from "../src/tcp-proxy.js";
+import { TcpProxy } from "@eventwire/conformance";
 
 /**
  * The live call monitor (examples/express-dashboard), started with `npm start` as a user would, in

@@ -1,13 +1,13 @@
 /**
- * A process of the multi-process cases (see hub-process.ts). It loads core and the bus module
- * EVENTWIRE_BUS_MODULE names, says it is ready, then does what the parent asks over IPC, one message
- * at a time: open a hub on a bus (serving SSE and WebSocket at /events on node:http, or not), publish
- * through it, close it. It exits when the parent goes away.
+ * A process of the multi-process cases (see hub-process.ts). It loads core and the module
+ * EVENTWIRE_PRELOAD_MODULE names, says it is ready, then does what the parent asks over IPC, one
+ * message at a time: open a hub on a bus (serving SSE and WebSocket at /events on node:http, on an
+ * adapter's server, or not at all), publish through it, close it. It exits when the parent goes away.
  */
 import { createHub, type Bus, type Hub, type Logger } from "@eventwire/core";
 import type { StartedServer } from "../harness.js";
 import { nodeHttpServer } from "../node-http-server.js";
-import type { ChildBus, ChildMessage, OutgoingEvent, ParentMessage, PublishResult } from "./hub-process.js";
+import type { ChildBus, ChildMessage, ChildServer, OpenOptions, OutgoingEvent, ParentMessage, PublishResult } from "./hub-process.js";
 
 // Never outlive the test that started it.
 process.on("disconnect", () => process.exit(0));
@@ -22,18 +22,29 @@ const logger: Logger = {
     send({ type: "log", level: "error", message: `${String(message)} ${error instanceof Error ? error.message : ""}`.trim() }),
 };
 
-await import(process.env.EVENTWIRE_BUS_MODULE!); // loaded (and transpiled) before the first hub needs it
+await import(process.env.EVENTWIRE_PRELOAD_MODULE!); // loaded (and transpiled) before the first hub needs it
 
 let open: { hub: Hub; server: StartedServer | undefined } | undefined;
 
-async function openHub(bus: ChildBus, serve: boolean): Promise<ChildMessage> {
+async function exported(module: string, name: string): Promise<(...args: never[]) => unknown> {
+  const value = ((await import(module)) as Record<string, unknown>)[name];
+  if (typeof value !== "function") throw new TypeError(`${module} has no function export "${name}"`);
+  return value as (...args: never[]) => unknown;
+}
+
+async function startServer(hub: Hub, serve: true | ChildServer, port: number): Promise<StartedServer> {
+  if (serve === true) return nodeHttpServer(hub, port);
+  const start = (await exported(serve.module, serve.export)) as (hub: Hub, port: number) => Promise<StartedServer>;
+  return start(hub, port);
+}
+
+async function openHub(bus: ChildBus | undefined, options: OpenOptions): Promise<ChildMessage> {
   if (open) throw new Error("a hub is already open");
-  const makeBus = ((await import(bus.module)) as Record<string, unknown>)[bus.export];
-  if (typeof makeBus !== "function") throw new TypeError(`${bus.module} has no function export "${bus.export}"`);
-  const hub = createHub({ bus: (makeBus as (options: object) => Bus)(bus.options), authorize: true, logger });
+  const makeBus = bus && ((await exported(bus.module, bus.export)) as (options: object) => Bus);
+  const hub = createHub({ authorize: true, ...options.hubOptions, ...(makeBus ? { bus: makeBus(bus.options) } : {}), logger });
   try {
     await hub.ready();
-    open = { hub, server: serve ? await nodeHttpServer(hub) : undefined };
+    open = { hub, server: options.serve === false ? undefined : await startServer(hub, options.serve, options.port ?? 0) };
   } catch (error) {
     await hub.close();
     throw error;
@@ -67,7 +78,7 @@ let queue = Promise.resolve();
 process.on("message", (message: ParentMessage) => {
   queue = queue.then(async () => {
     try {
-      if (message.type === "open") send(await openHub(message.bus, message.serve));
+      if (message.type === "open") send(await openHub(message.bus, message));
       else if (message.type === "publish") send(await publish(message.events, message.concurrent ?? false));
       else send(await closeHub());
     } catch (error) {

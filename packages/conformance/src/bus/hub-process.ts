@@ -9,13 +9,33 @@ export interface ChildBus {
   options: Record<string, unknown>;
 }
 
+/**
+ * An adapter's server for a child process: `(await import(module))[export](hub, port)` starts it
+ * serving `hub` on `port` (0: a free one) and resolves to its {@link StartedServer}: a
+ * `ServerFactory` that takes a port, so a killed server can be restarted where its clients expect it.
+ */
+export interface ChildServer {
+  /** A file URL; a `.ts` source works. */
+  module: string;
+  export: string;
+}
+
+/** How the child opens a hub: on `bus` (default: the in-memory one), serving or not, with more hub options (JSON). */
+export interface OpenOptions {
+  /** `true`: /events on node:http; a {@link ChildServer}: that adapter's server. */
+  serve: boolean | ChildServer;
+  /** Where it listens; default a free port. */
+  port?: number;
+  hubOptions?: Record<string, unknown>;
+}
+
 /** An event to publish: a plain JSON object with a string `event`. */
 export type OutgoingEvent = { event: string; [field: string]: unknown };
 
 export type PublishResult = { id: string } | { error: string };
 
 export type ParentMessage =
-  | { type: "open"; bus: ChildBus; serve: boolean }
+  | ({ type: "open"; bus?: ChildBus } & OpenOptions)
   | { type: "publish"; events: OutgoingEvent[]; concurrent?: boolean }
   | { type: "close" };
 
@@ -38,7 +58,8 @@ const execArgv = [...(fromSource ? ["--conditions=@eventwire/source"] : []), "--
 
 /**
  * A real Node process of its own that runs one hub at a time on a bus: without a server (an agent
- * that only publishes) or serving /events on node:http (a web process). Driven over IPC. Starting a
+ * that only publishes), serving /events on node:http (a web process), or on an adapter's server
+ * (a server to kill mid-stream). Driven over IPC. Starting a
  * process takes a second or more on a busy machine; opening a hub in a running one takes
  * milliseconds, so a suite starts its processes once and opens fresh hubs in them for each case.
  */
@@ -51,10 +72,10 @@ export class HubProcess {
   readonly #replies: { resolve(reply: Reply): void; reject(error: Error): void }[] = [];
   readonly #exited: Promise<void>;
 
-  private constructor(busModule: string) {
+  private constructor(preload: string) {
     this.child = fork(childScript, [], {
       execArgv,
-      env: { ...process.env, EVENTWIRE_BUS_MODULE: busModule },
+      env: { ...process.env, EVENTWIRE_PRELOAD_MODULE: preload },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     this.#exited = new Promise((resolve) => this.child.once("exit", () => resolve()));
@@ -68,12 +89,13 @@ export class HubProcess {
   }
 
   /**
-   * Starts a process that has loaded core and `busModule` (a file URL) and is ready to open hubs.
+   * Starts a process that has loaded core and `preload` (a file URL: the bus or server module it
+   * will be asked to use) and is ready to open hubs.
    * The first process after a change transpiles the TypeScript sources (cached for the next ones):
    * start one, then the others, rather than all at once.
    */
-  static async start(busModule: string, timeoutMs = 60_000): Promise<HubProcess> {
-    const hub = new HubProcess(busModule);
+  static async start(preload: string, timeoutMs = 60_000): Promise<HubProcess> {
+    const hub = new HubProcess(preload);
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`the hub process did not start within ${timeoutMs} ms`)), timeoutMs);
@@ -99,10 +121,10 @@ export class HubProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Opens a fresh hub on `bus`, serving /events when `serve`; resolves once it is ready (and {@link url} set). */
-  async open(bus: ChildBus, options: { serve: boolean }): Promise<void> {
+  /** Opens a fresh hub on `bus` (undefined: in memory), serving as `options` say; resolves once it is ready (and {@link url} set). */
+  async open(bus: ChildBus | undefined, options: OpenOptions): Promise<void> {
     this.logs.length = 0;
-    const reply = await this.#request({ type: "open", bus, serve: options.serve });
+    const reply = await this.#request({ type: "open", ...(bus ? { bus } : {}), ...options });
     this.url = reply.type === "opened" ? (reply.url ?? "") : "";
   }
 

@@ -9,7 +9,7 @@ import type { BusConformanceOptions } from "./options.js";
 
 export { BusHarness, uniqueStream, type BusFactory, type OpenedBus } from "./bus-harness.js";
 export { EngineProcess, portOpen, sparePort, type EngineCommand } from "./engine-process.js";
-export { HubProcess, type ChildBus, type OutgoingEvent, type PublishResult } from "./hub-process.js";
+export { HubProcess, type ChildBus, type ChildServer, type OpenOptions, type OutgoingEvent, type PublishResult } from "./hub-process.js";
 export type { BusConformanceOptions, OwnEngine } from "./options.js";
 export { RecordingContext, ns, publishConcurrently, publishInOrder, record } from "./recording-context.js";
 export { openBuses, streamPerBusName } from "./test-buses.js";

@@ -1,0 +1,26 @@
+import type { Hub } from "@eventwire/core";
+import type { StartedServer } from "@eventwire/conformance";
+import { serve } from "@hono/node-server";
+import { createNodeWebSocket } from "@hono/node-ws";
+import { Hono } from "hono";
+import { once } from "node:events";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { eventwire } from "../src/index.js";
+
+/** A Hono app served by @hono/node-server on `port` (0: a free one), WebSocket through @hono/node-ws, `hub` at /events. */
+export async function startServer(hub: Hub, port = 0): Promise<StartedServer> {
+  const app = new Hono();
+  const { upgradeWebSocket, injectWebSocket } = createNodeWebSocket({ app });
+  app.route("/events", eventwire(hub, { upgradeWebSocket }));
+  const server = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }) as Server;
+  injectWebSocket(server);
+  if (!server.listening) await once(server, "listening");
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
