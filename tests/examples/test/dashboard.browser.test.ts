@@ -148,6 +148,16 @@ describe.skipIf(skipBrowserTests)("the live call monitor in headless Chromium", 
     await survivesAnOutage();
   });
 
+  it("counts in words a person would write: 1 call live, 3 calls live", async () => {
+    const labelAt = async (count: string) =>
+      (await page.waitForFunction(
+        (wanted) => document.querySelector("#live-count")?.textContent === wanted && document.querySelector("#live-label")?.textContent,
+        count,
+        { timeout: 30_000, polling: 10 },
+      )).jsonValue();
+    expect([await labelAt("1"), await labelAt("3")]).toEqual(["call live", "calls live"]);
+  });
+
   it("looks like something to show the team (screenshot)", async () => {
     // A busy moment: three calls live, a tool answered, the agent talking.
     await page.waitForFunction(

@@ -155,8 +155,11 @@ function scheduleCounters(): void {
   requestAnimationFrame(() => {
     countersScheduled = false;
     $("#live-count").textContent = String(board.liveCount);
+    $("#live-label").textContent = board.liveCount === 1 ? "call live" : "calls live";
     $("#ended-count").textContent = String(board.endedCount);
+    $("#ended-label").textContent = board.endedCount === 1 ? "call ended" : "calls ended";
     $("#event-count").textContent = received.toLocaleString("en-US");
+    $("#event-label").textContent = received === 1 ? "event received" : "events received";
     document.body.dataset.gaps = String(gaps);
   });
 }
