@@ -15,7 +15,7 @@ async function proxyTo(harness: Harness, served: Served): Promise<TcpProxy> {
 }
 
 /**
- * SPEC 3 and 5 with SSE clients we did not write, each opened on a URL that carries `lastEventId`
+ * docs/protocol.md#wire-protocol and docs/protocol.md#resume with SSE clients we did not write, each opened on a URL that carries `lastEventId`
  * (as a page does after a reload): live events, then a dropped connection and a server restart,
  * across which each must lose and repeat nothing. A short `retryMs` keeps their reconnects quick.
  */
