@@ -205,6 +205,7 @@ export class ConnectionLoop implements StreamSource {
   }
 
   private handleDrop(drop: Drop): void {
+    const wasOpen = this.open;
     this.endConnection();
     if (this.inflight.size > 0) {
       const refs = [...this.inflight];
@@ -219,6 +220,15 @@ export class ConnectionLoop implements StreamSource {
     if (this.stopped) return;
     if (drop.kind !== "retry") {
       this.stop(drop.error, drop.kind === "finished" ? "closed" : "error");
+      return;
+    }
+    // A healthy stream the server ended on purpose (rotated): back at once, and no failure counted.
+    if (drop.immediate && wasOpen) {
+      this.sink.setStatus("reconnecting", drop.error);
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        if (!this.stopped) this.connect();
+      }, 0);
       return;
     }
     const { policy } = this.config;

@@ -9,6 +9,8 @@ import type { Ref } from "./event-types.js";
  * - `connection_lost`: the connection dropped after the message was sent; it may or may not have run.
  * - `retries_exhausted`: `reconnect.maxRetries` attempts failed in a row (`cause` holds the last failure).
  * - `network_error`: fetch or the WebSocket failed, or the server ended the stream.
+ * - `stream_rotated`: the server ended a stream at its `maxStreamMs` (WebSocket 1012, or SSE ended
+ *   with `: reconnect`); the client reconnects at once and resumes.
  * - `heartbeat_timeout`: the connection went silent past `heartbeatTimeoutMs`.
  * - `bad_content_type`: an SSE response that is not `text/event-stream` (a proxy's page, say).
  * - `http_<status>`: an SSE response with another status and no JSON error body.

@@ -18,6 +18,12 @@ export interface ConformanceOptions {
    * `name` must share events and history, as processes on one stream do. Default: the in-memory bus.
    */
   bus?: (name: string) => Bus;
+  /**
+   * The transports the adapter serves, as a capability: `["sse"]` for one that cannot upgrade to
+   * WebSocket (a Next.js App-router route). The suite then runs every SSE case, and in place of the
+   * WebSocket cases asserts that a WebSocket handshake never opens. Default: both.
+   */
+  transports?: readonly Transport[];
 }
 
 /** Records what the hub logs, so a test can say what it expected to see. */

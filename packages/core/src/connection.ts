@@ -3,6 +3,7 @@ import type { EventFilter } from "./event-filter.js";
 import type { Frame } from "./frame.js";
 import type { ResolvedOptions } from "./options.js";
 import type { Scope } from "./authorize.js";
+import { unrefTimer } from "./timers.js";
 
 /** Counters behind `hub.stats()`. */
 export interface EventCounters {
@@ -34,6 +35,13 @@ export interface Admission {
   readonly eventLines: boolean;
 }
 
+/**
+ * Why the hub ends a stream: `slow`, a reader past its buffer bound (docs/protocol.md#load-and-bad-input); `shutdown`, the hub
+ * closing (docs/protocol.md#shutdown); `rotate`, the stream reached its `maxStreamMs`
+ * (docs/protocol.md#runtimes-and-platforms; the client reconnects at once).
+ */
+export type CloseReason = "slow" | "shutdown" | "rotate";
+
 let nextConnectionId = 1;
 
 /**
@@ -55,6 +63,7 @@ export abstract class Connection {
   /** After a resume, live events up to this id were already sent from history. */
   #sentThrough: string | undefined;
   #closeListeners: (() => void)[] | undefined;
+  #lifetime: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     protected readonly host: ConnectionHost,
@@ -77,7 +86,7 @@ export abstract class Connection {
   abstract sendControl(json: string): void;
   abstract heartbeat(): void;
   /** Ends the underlying stream; see {@link close}. */
-  protected abstract end(reason: "slow" | "shutdown"): void;
+  protected abstract end(reason: CloseReason): void;
 
   /** Whether this connection may and wants to see an event: its sessions, then its filter. */
   wants(name: string, session: string | undefined, optIn: boolean): boolean {
@@ -124,12 +133,19 @@ export abstract class Connection {
     this.live = true;
   }
 
+  /** Ends the stream with `rotate` after `ms` (the hub's `maxStreamMs`, jittered). */
+  endAfter(ms: number): void {
+    if (this.closing) return;
+    this.#lifetime = unrefTimer(setTimeout(() => this.close("rotate"), ms));
+  }
+
   /**
-   * Ends the stream: `slow` for a reader past its buffer bound (docs/protocol.md#load-and-bad-input), `shutdown` as the hub
-   * closes (docs/protocol.md#shutdown). It stops receiving events at once; `closed` follows when the stream is gone.
+   * Ends the stream, for a {@link CloseReason}. It stops receiving events at once; `closed`
+   * follows when the stream is gone.
    */
-  close(reason: "slow" | "shutdown"): void {
+  close(reason: CloseReason): void {
     if (this.closed) return;
+    clearTimeout(this.#lifetime);
     // A shutdown also hurries a connection already closing as a slow reader.
     if (this.closing && reason !== "shutdown") return;
     if (!this.closing) {
@@ -149,6 +165,7 @@ export abstract class Connection {
     if (this.closed) return;
     this.closing = true;
     this.closed = true;
+    clearTimeout(this.#lifetime);
     this.host.connectionClosed(this);
     const listeners = this.#closeListeners;
     this.#closeListeners = undefined;

@@ -16,6 +16,7 @@ import { encodePublished } from "./publish-validation.js";
 import { BadQueryError, readStreamOptions, type StreamOptions } from "./query.js";
 import { catchUp } from "./resume.js";
 import { SessionIndex } from "./session-index.js";
+import { streamLifetimeMs } from "./stream-lifetime.js";
 import { attachEmitter, type AttachOptions, type PipeOptions } from "./sources.js";
 import { sseHeaders } from "./sse/encode.js";
 import { NodeSseSink } from "./sse/node-sink.js";
@@ -316,6 +317,7 @@ export class Hub {
     if (connection.closing) return;
     this.#connections.add(connection);
     this.#counts[connection.transport]++;
+    if (this.options.maxStreamMs > 0) connection.endAfter(streamLifetimeMs(this.options.maxStreamMs));
     if (lastEventId === undefined) {
       this.#goLive(connection, undefined);
       return;

@@ -53,6 +53,15 @@ export interface HubOptions {
    */
   closeRate?: number;
   limits?: Partial<Limits>;
+  /**
+   * How long one stream may live, in ms; `0` (the default): until it is closed. Otherwise each
+   * stream ends after about this long, cut by up to 10% at random so streams opened together do
+   * not end together, and never later: a WebSocket closes with 1012, an SSE stream ends with a
+   * `: reconnect` comment, and `@eventwire/client` reconnects at once and resumes from its last id.
+   * For serverless platforms that end a response after a few minutes: set it below that limit and
+   * share a bus (docs/protocol.md#runtimes-and-platforms). At most 2,147,483,647 (a timer's range).
+   */
+  maxStreamMs?: number;
   /** Where events go and history lives. Default: the in-memory bus (one process). */
   bus?: Bus;
   /** Where the hub reports warnings and failures it recovers from. Default: `console`. */
@@ -69,6 +78,7 @@ export interface ResolvedOptions {
   heartbeatMs: number;
   retryMs: number;
   closeRate: number;
+  maxStreamMs: number;
   limits: Limits;
   logger: Logger;
 }
@@ -80,6 +90,9 @@ export const defaultLimits: Limits = {
   actionsPerSecond: 20,
 };
 
+/** The longest delay a timer takes; a longer one fires at once. */
+const maxTimerMs = 2 ** 31 - 1;
+
 export function resolveOptions(options: HubOptions): ResolvedOptions {
   const limits = { ...defaultLimits, ...options.limits };
   for (const [name, value] of Object.entries(limits)) positive(`limits.${name}`, value);
@@ -89,6 +102,10 @@ export function resolveOptions(options: HubOptions): ResolvedOptions {
   const heartbeatMs = positive("heartbeatMs", options.heartbeatMs ?? 15_000);
   const retryMs = positive("retryMs", options.retryMs ?? 1_000);
   const closeRate = positive("closeRate", options.closeRate ?? 2_000);
+  const maxStreamMs = options.maxStreamMs ?? 0;
+  if (typeof maxStreamMs !== "number" || !(maxStreamMs >= 0 && maxStreamMs <= maxTimerMs)) {
+    throw new TypeError(`createHub: maxStreamMs must be 0 (streams live until closed) or a number of ms up to ${maxTimerMs}, got ${String(maxStreamMs)}`);
+  }
   const sessionKey = options.sessionKey ?? "sessionId";
   if (typeof sessionKey !== "string" || sessionKey === "" || sessionKey === "id" || sessionKey === "event") {
     throw new TypeError(`createHub: sessionKey must be a field name other than "id" and "event", got ${JSON.stringify(sessionKey)}`);
@@ -107,6 +124,7 @@ export function resolveOptions(options: HubOptions): ResolvedOptions {
     heartbeatMs,
     retryMs,
     closeRate,
+    maxStreamMs,
     limits,
     logger: options.logger ?? console,
   };

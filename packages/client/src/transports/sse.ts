@@ -1,6 +1,6 @@
 import { createParser } from "eventsource-parser";
 import { EventStreamError, parseErrorBody } from "../event-stream-error.js";
-import { parseRetryAfter, terminalStatuses } from "../refusals.js";
+import { parseRetryAfter, reconnectNowComment, terminalStatuses } from "../refusals.js";
 import { resolveHeaders, type HeadersOption, type TransportConnection, type TransportHandlers } from "./transport.js";
 
 /**
@@ -82,6 +82,8 @@ export function openSseConnection(params: SseConnectParams, handlers: TransportH
     }
 
     handlers.onOpen();
+    /** The server said it is ending the stream on purpose (`: reconnect`): come back at once. */
+    let reconnectNow = false;
     const parser = createParser({
       maxBufferSize,
       onEvent: (message) => {
@@ -90,7 +92,8 @@ export function openSseConnection(params: SseConnectParams, handlers: TransportH
       onRetry: (ms) => {
         if (!over) handlers.onRetry(ms);
       },
-      onComment: () => {
+      onComment: (comment) => {
+        if (comment.trim() === reconnectNowComment) reconnectNow = true;
         if (!over) handlers.onActivity();
       },
       onError: (error) => {
@@ -109,7 +112,11 @@ export function openSseConnection(params: SseConnectParams, handlers: TransportH
         handlers.onActivity();
         parser.feed(decoder.decode(value, { stream: true }));
       }
-      drop({ kind: "retry", error: new EventStreamError("network_error", "the server ended the stream") });
+      drop(
+        reconnectNow
+          ? { kind: "retry", immediate: true, error: new EventStreamError("stream_rotated", "the server rotated the stream: reconnecting now") }
+          : { kind: "retry", error: new EventStreamError("network_error", "the server ended the stream") },
+      );
     } catch (error) {
       drop({ kind: "retry", error: failure(error, "the SSE stream failed") });
     } finally {

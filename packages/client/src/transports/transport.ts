@@ -18,12 +18,14 @@ export interface TransportHandlers {
 }
 
 /**
- * - `retry`: try again after backoff (at least `retryAfterMs` when the server said so).
+ * - `retry`: try again after backoff (at least `retryAfterMs` when the server said so), or at once
+ *   when `immediate`: the server ended a healthy stream on purpose and expects the client back now
+ *   (a rotated stream: WebSocket 1012, or an SSE stream that ended with a `: reconnect` comment).
  * - `refused`: the server refused this client (status `"error"`); no retry.
  * - `finished`: the server said there is nothing to stream (SSE 204; status `"closed"`); no retry.
  */
 export type Drop =
-  | { kind: "retry"; error: EventStreamError; retryAfterMs?: number | undefined }
+  | { kind: "retry"; error: EventStreamError; retryAfterMs?: number | undefined; immediate?: boolean }
   | { kind: "refused"; error: EventStreamError }
   | { kind: "finished"; error: EventStreamError };
 

@@ -1,5 +1,5 @@
 import { EventStreamError, parseErrorBody } from "../event-stream-error.js";
-import { terminalCloseCodes } from "../refusals.js";
+import { reconnectNowCloseCodes, terminalCloseCodes } from "../refusals.js";
 import { resolveHeaders, type HeadersOption, type TransportConnection, type TransportHandlers } from "./transport.js";
 
 /**
@@ -78,7 +78,7 @@ export function openWebSocketConnection(
         body?.message || `the WebSocket closed with code ${event.code}${event.reason ? `: ${event.reason}` : ""}`,
         { closeCode: event.code },
       );
-      drop(terminal === undefined ? { kind: "retry", error } : { kind: "refused", error });
+      drop(terminal === undefined ? { kind: "retry", error, immediate: reconnectNowCloseCodes.has(event.code) } : { kind: "refused", error });
     };
   };
 

@@ -1,10 +1,10 @@
 import type { EventwireRequest } from "@eventwire/core";
 import { describe, expect, it } from "vitest";
-import { openStream, publishAll, refusal, transports, withIds, type Harness } from "../harness.js";
+import { openStream, publishAll, refusal, transports, withIds, type Harness, type Transport } from "../harness.js";
 
 /** docs/protocol.md#sessions-scopes-and-authorization: what authorize sees and grants, and every refusal of its table on both transports. */
-export function authorizationCases(harness: () => Harness): void {
-  describe.each(transports)("authorization over %s", (transport) => {
+export function authorizationCases(harness: () => Harness, offered: readonly Transport[] = transports): void {
+  describe.each(offered)("authorization over %s", (transport) => {
     const refused = (status: number, close: number) => (transport === "sse" ? { status } : { close });
 
     it("hands authorize a neutral request: method, url as sent, lower-case headers, remote address", async () => {

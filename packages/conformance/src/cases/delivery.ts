@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { openStream, publishAll, transports, withIds, type Harness } from "../harness.js";
+import { openStream, publishAll, transports, withIds, type Harness, type Transport } from "../harness.js";
 
 const trace = [
   { event: "call.started", callId: "CA_1", from: "+1555" },
@@ -14,8 +14,8 @@ const trace = [
 const options = { sessionKey: "callId", optIn: ["llm.tool_result"] };
 
 /** docs/protocol.md#events-and-publishing, docs/protocol.md#wire-protocol and docs/protocol.md#sessions-scopes-and-authorization: every event once, in publish order, to exactly the connections that asked for it. */
-export function deliveryCases(harness: () => Harness): void {
-  describe.each(transports)("delivery over %s", (transport) => {
+export function deliveryCases(harness: () => Harness, offered: readonly Transport[] = transports): void {
+  describe.each(offered)("delivery over %s", (transport) => {
     it("sends every event, in publish order, as the published object plus its id", async () => {
       const served = await harness().serve(options);
       const client = await openStream(harness(), transport, served);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { openStream, publishAll, transports, withIds, type Harness } from "../harness.js";
+import { openStream, publishAll, transports, withIds, type Harness, type Transport } from "../harness.js";
 
 const words = (count: number, from = 0) => Array.from({ length: count }, (_, i) => ({ event: "bot.word", sessionId: i % 2 ? "S1" : "S2", index: from + i }));
 
 /** docs/protocol.md#resume: nothing lost, nothing repeated, no silent gap. */
-export function resumeCases(harness: () => Harness): void {
-  describe.each(transports)("resume over %s", (transport) => {
+export function resumeCases(harness: () => Harness, offered: readonly Transport[] = transports): void {
+  describe.each(offered)("resume over %s", (transport) => {
     it("replays every retained event after lastEventId, then live ones, none twice", async () => {
       const served = await harness().serve();
       const events = words(6);

@@ -1,21 +1,22 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
-import { openStream, type Harness } from "../harness.js";
+import { openStream, transports, type Harness, type Transport } from "../harness.js";
 
 /** docs/protocol.md#shutdown: close stops accepting, closes WebSockets with 1001, ends SSE, detaches sources, then resolves. */
-export function shutdownCases(harness: () => Harness): void {
+export function shutdownCases(harness: () => Harness, offered: readonly Transport[] = transports): void {
+  const websocket = offered.includes("websocket");
   describe("shutdown", () => {
     it("closes WebSockets with 1001 and ends SSE streams, resolving once every connection is gone", async () => {
       const served = await harness().serve();
-      const ws = await harness().ws(served.wsUrl());
+      const sockets = websocket ? [await harness().ws(served.wsUrl()), await harness().ws(served.wsUrl("session=S"))] : [];
       const sse = await harness().sse(served.sseUrl());
-      const scoped = await harness().ws(served.wsUrl("session=S"));
-      expect(served.hub.stats().connections).toEqual({ sse: 1, websocket: 2 });
+      const scoped = await harness().sse(served.sseUrl("session=S"));
+      expect(served.hub.stats().connections).toEqual({ sse: 2, websocket: sockets.length });
       await served.hub.close();
       expect(served.hub.stats().connections).toEqual({ sse: 0, websocket: 0 });
-      expect(await ws.waitForClose()).toBe(1001);
-      expect(await scoped.waitForClose()).toBe(1001);
+      for (const socket of sockets) expect(await socket.waitForClose()).toBe(1001);
       await sse.waitForEnd();
+      await scoped.waitForEnd();
     });
 
     it("detaches sources, stops pipes and rejects publishing once closed", async () => {
@@ -31,7 +32,7 @@ export function shutdownCases(harness: () => Harness): void {
         }
       }
       const piping = served.hub.pipe(endless());
-      const client = await openStream(harness(), "websocket", served);
+      const client = await openStream(harness(), websocket ? "websocket" : "sse", served);
       await client.waitForEvents(2);
       await served.hub.close();
       await piping;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { openStream, withIds, type Harness } from "../harness.js";
+import { openStream, transports, withIds, type Harness, type Transport } from "../harness.js";
 import { until } from "../wait.js";
 import { WsClient } from "../ws-client.js";
 
@@ -9,7 +9,7 @@ const pad = "x".repeat(1000);
  * docs/protocol.md#load-and-bad-input: a reader whose unsent data passes maxBufferedBytes is closed (WebSocket 1013, SSE ended)
  * and, reconnecting from its last id, gets everything it missed.
  */
-export function slowReaderCases(harness: () => Harness): void {
+export function slowReaderCases(harness: () => Harness, offered: readonly Transport[] = transports): void {
   describe("slow readers", () => {
     it("ends an SSE stream that stops reading, and its resume loses nothing", async () => {
       const served = await harness().serve({ limits: { maxBufferedBytes: 64 * 1024 } });
@@ -30,7 +30,7 @@ export function slowReaderCases(harness: () => Harness): void {
       expect([...got, ...again.events]).toEqual(published);
     });
 
-    it("closes a WebSocket that stops reading with 1013, and its resume loses nothing", async () => {
+    if (offered.includes("websocket")) it("closes a WebSocket that stops reading with 1013, and its resume loses nothing", async () => {
       const served = await harness().serve({ limits: { maxBufferedBytes: 64 * 1024 } });
       const reader = await harness().ws(served.wsUrl());
       const watcher = await openStream(harness(), "websocket", served);

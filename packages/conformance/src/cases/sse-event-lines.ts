@@ -1,13 +1,13 @@
 import { EventSource } from "eventsource";
 import { describe, expect, it } from "vitest";
-import { publishAll, refusal, withIds, type Harness } from "../harness.js";
+import { publishAll, refusal, transports, withIds, type Harness, type Transport } from "../harness.js";
 import { until } from "../wait.js";
 
 /**
  * docs/protocol.md#wire-protocol, "Event lines": an opt-in `event:` line per SSE event (hub option
  * `eventLines`, query `eventLines=1|0`), so that a plain EventSource can `addEventListener` by name.
  */
-export function sseEventLineCases(harness: () => Harness): void {
+export function sseEventLineCases(harness: () => Harness, offered: readonly Transport[] = transports): void {
   describe("SSE event lines (opt-in)", () => {
     it("names each event with an event line when the hub turns them on", async () => {
       const served = await harness().serve({ eventLines: true });
@@ -70,7 +70,7 @@ export function sseEventLineCases(harness: () => Harness): void {
     it("refuses an eventLines value other than 1, 0, true or false as a bad query", async () => {
       const served = await harness().serve();
       expect(await refusal(harness(), "sse", served, "eventLines=yes")).toMatchObject({ status: 400, body: { error: "bad_request" } });
-      expect(await refusal(harness(), "websocket", served, "eventLines=yes")).toEqual({ close: 4400 });
+      if (offered.includes("websocket")) expect(await refusal(harness(), "websocket", served, "eventLines=yes")).toEqual({ close: 4400 });
     });
   });
 }

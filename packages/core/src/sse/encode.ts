@@ -16,6 +16,12 @@ export function encodeSseComment(text: string): string {
   return text.split(/\r\n|\r|\n/).map((line) => `: ${line}\n`).join("") + "\n";
 }
 
+/**
+ * The comment a stream ends with when the client should reconnect at once and resume (a rotated
+ * stream, see `maxStreamMs`), rather than after its backoff: `: reconnect`. Other readers ignore it.
+ */
+export const reconnectComment = "reconnect";
+
 /** Tells the reader how long to wait before reconnecting. */
 export function encodeSseRetry(ms: number): string {
   return `retry: ${Math.max(0, Math.floor(ms))}\n\n`;

@@ -1,9 +1,10 @@
-import { Connection, type Admission, type ConnectionHost } from "../connection.js";
+import { Connection, type Admission, type CloseReason, type ConnectionHost } from "../connection.js";
 import type { Frame } from "../frame.js";
-import { encodeSseComment, encodeSseEvent, encodeSseRetry, sseEventName } from "./encode.js";
+import { encodeSseComment, encodeSseEvent, encodeSseRetry, reconnectComment, sseEventName } from "./encode.js";
 import type { SseSink } from "./sse-sink.js";
 
 const keepalive = Buffer.from(encodeSseComment("keepalive"));
+const reconnectNow = Buffer.from(encodeSseComment(reconnectComment));
 
 /** One SSE stream: events as `id:`/`data:` lines (and `event:` lines if asked), keepalive comments, ended when it falls behind. */
 export class SseConnection extends Connection {
@@ -50,10 +51,12 @@ export class SseConnection extends Connection {
     if (!this.closing) this.sink.write(keepalive);
   }
 
-  protected end(reason: "slow" | "shutdown"): void {
+  protected end(reason: CloseReason): void {
     // A slow reader's buffer is dropped at once so its memory is bounded; it resumes from the last
-    // whole event it read. At shutdown, what is buffered is still flushed.
-    if (reason === "slow") this.sink.destroy();
-    else this.sink.end();
+    // whole event it read. At shutdown, what is buffered is still flushed. A rotated stream says
+    // so last, so that a client reconnects at once instead of backing off.
+    if (reason === "slow") return this.sink.destroy();
+    if (reason === "rotate") this.sink.write(reconnectNow);
+    this.sink.end();
   }
 }

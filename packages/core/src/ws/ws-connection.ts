@@ -1,5 +1,5 @@
 import { ActionError, RateLimiter, type ActionContext, type ActionHandler, type ActionMessage } from "../actions.js";
-import { Connection, type Admission, type ConnectionHost } from "../connection.js";
+import { Connection, type Admission, type CloseReason, type ConnectionHost } from "../connection.js";
 import { controlJson, type Frame } from "../frame.js";
 import { escapeLineSeparators } from "../publish-validation.js";
 import { unrefTimer } from "../timers.js";
@@ -14,7 +14,7 @@ export interface WsHost extends ConnectionHost {
  * How long a closing handshake may take before the socket is dropped: at shutdown, briefly, so
  * close() resolves; a slow reader gets time to read what it was sent and the 1013 behind it.
  */
-const closeGraceMs = { shutdown: 2_000, slow: 30_000 } as const;
+const closeGraceMs = { shutdown: 2_000, rotate: 2_000, slow: 30_000 } as const;
 /** How often a socket without a drain event is looked at while a replay waits for it to drain. */
 const drainPollMs = 10;
 
@@ -94,8 +94,9 @@ export class WsConnection extends Connection {
     this.closed_();
   }
 
-  protected end(reason: "slow" | "shutdown"): void {
+  protected end(reason: CloseReason): void {
     if (reason === "slow") this.peer.close(1013, "slow reader: reconnect and resume from your last id");
+    else if (reason === "rotate") this.peer.close(1012, "stream_rotated: the stream reached maxStreamMs; reconnect now and resume from your last id");
     else this.peer.close(1001, "server shutting down: reconnect and resume from your last id");
     unrefTimer(setTimeout(() => this.#drop(), closeGraceMs[reason]));
   }
