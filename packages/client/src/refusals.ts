@@ -13,7 +13,6 @@ export const terminalCloseCodes: ReadonlyMap<number, string> = new Map([
 ]);
 
 /**
-/**
  * WebSocket close codes after which the client reconnects at once, without backoff: 1012 (service
  * restart), which a hub sends when a stream reaches its `maxStreamMs`.
  */
@@ -22,6 +21,7 @@ export const reconnectNowCloseCodes: ReadonlySet<number> = new Set([1012]);
 /** The SSE comment a hub ends a stream with when the client should reconnect at once (`: reconnect`). */
 export const reconnectNowComment = "reconnect";
 
+/**
  * SSE statuses after which the client stops. 204 (No Content) means "stop" and ends as `closed`;
  * 404 and 410 mean the URL serves no stream (a wrong path, a route removed), which no retry fixes.
  */
