@@ -2,6 +2,7 @@ import http from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { Frame } from "./frame.js";
 import { createHub, type Hub } from "./hub.js";
 import type { Admission } from "./connection.js";
@@ -75,6 +76,7 @@ function rawSseClient(port: number, path: string) {
 /** A hub on node:http; the server side of every connection has its writes counted. */
 async function served(hub: Hub) {
   const server = http.createServer((req, res) => void hub.sse(req, res));
+  server.on("upgrade", (req, socket, head) => hub.handleUpgrade(req, socket, head));
   const writes: { count: number }[] = [];
   server.on("connection", (socket) => writes.push(countWrites(socket)));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -226,5 +228,76 @@ describe("writes are coalesced per turn of the event loop (docs/protocol.md#load
       }),
       { numRuns: 25 },
     );
+  });
+});
+
+/** A `ws` client that keeps every message it receives, in order. */
+async function wsClient(port: number): Promise<{ socket: WebSocket; messages: string[] }> {
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/events`);
+  cleanups.push(() => socket.terminate());
+  const messages: string[] = [];
+  socket.on("message", (data) => messages.push(String(data)));
+  await new Promise((resolve, reject) => (socket.once("open", resolve), socket.once("error", reject)));
+  return { socket, messages };
+}
+
+describe("WebSocket writes are coalesced per turn of the event loop (docs/protocol.md#load-and-bad-input)", () => {
+  it("events published in one turn reach a WebSocket in one socket write, as one frame each, in order", async () => {
+    const hub = createHub({ authorize: true, logger: quiet });
+    await hub.ready();
+    const { port, writes } = await served(hub);
+    const client = await wsClient(port);
+    await until(() => hub.stats().connections.websocket === 1, "the socket to open");
+    await fc.assert(
+      fc.asyncProperty(fc.array(word, { minLength: 1, maxLength: 24 }), async (words) => {
+        const before = { messages: client.messages.length, writes: writes[0]!.count };
+        const ids = words.map((w) => hub.publish({ event: "bot.word", word: w })); // one turn
+        const expected = await Promise.all(ids.map(async (id, i) => JSON.stringify({ event: "bot.word", word: words[i], id: await id })));
+        await until(() => client.messages.length === before.messages + words.length, "the burst");
+        expect(client.messages.slice(before.messages)).toEqual(expected);
+        expect(writes[0]!.count - before.writes).toBe(1);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it("a reply sent in the same turn as events follows them, and the turn costs two writes at most", async () => {
+    const hub = createHub({ authorize: true, logger: quiet });
+    await hub.ready();
+    // An action that publishes a burst and answers at once: the events reach the socket first.
+    hub.action("burst", (message) => {
+      for (const w of message.words as string[]) void hub.publish({ event: "bot.word", word: w });
+      return (message.words as string[]).length;
+    });
+    const { port, writes } = await served(hub);
+    const client = await wsClient(port);
+    await until(() => hub.stats().connections.websocket === 1, "the socket to open");
+    let ref = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(word, { minLength: 1, maxLength: 16 }), async (words) => {
+        const before = { messages: client.messages.length, writes: writes[0]!.count };
+        client.socket.send(JSON.stringify({ action: "burst", ref: ++ref, words }));
+        await until(() => client.messages.length === before.messages + words.length + 1, "the events and the ack");
+        const got = client.messages.slice(before.messages).map((m) => JSON.parse(m) as Record<string, unknown>);
+        expect(got.map((m) => m.event)).toEqual([...words.map(() => "bot.word"), "ack"]);
+        expect(got.slice(0, -1).map((m) => m.word)).toEqual(words);
+        expect(got.at(-1)).toEqual({ event: "ack", ref, result: words.length });
+        expect(writes[0]!.count - before.writes).toBeLessThanOrEqual(2); // the events, then ws's ack frame
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it("does not take a burst larger than maxBufferedBytes to a WebSocket that keeps up for a slow reader", async () => {
+    const hub = createHub({ authorize: true, logger: quiet, limits: { maxBufferedBytes: 8_192 } });
+    await hub.ready();
+    const { port } = await served(hub);
+    const client = await wsClient(port);
+    await until(() => hub.stats().connections.websocket === 1, "the socket to open");
+    const text = "x".repeat(1_000);
+    for (let i = 0; i < 40; i++) void hub.publish({ event: "bot.word", i, text }); // ~42 KB in one turn
+    await until(() => client.messages.length === 40, `all 40 events (${JSON.stringify(hub.stats().events)})`);
+    expect(client.messages.map((m) => (JSON.parse(m) as { i: number }).i)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(hub.stats().events).toMatchObject({ delivered: 40, dropped: 0 });
   });
 });

@@ -17,6 +17,11 @@ export interface WebSocketPeer {
    * for every receiver (the `ws` binding) does so here; without it the hub calls `send(frame.json)`.
    */
   sendEvent?(frame: EventFrame): void;
+  /**
+   * Writes now what the binding holds for the end of the turn (a binding that coalesces the events
+   * of one turn into one write, as the `ws` binding does). Optional.
+   */
+  flush?(): void;
   /** Starts the closing handshake. */
   close(code: number, reason: string): void;
   /** Drops the connection without a closing handshake; default: `close(1001, ...)`. */

@@ -53,7 +53,7 @@ export class WsConnection extends Connection {
   }
 
   flush(): void {
-    // Each frame is written as it is sent.
+    this.peer.flush?.();
   }
 
   protected writeFrame(frame: Frame): void {

@@ -1,4 +1,5 @@
 import type { Frame } from "../frame.js";
+import { CoalescingWriter } from "../write-coalescer.js";
 import { OPEN, type SocketLike } from "./socket-like.js";
 import type { WebSocketInbox, WebSocketPeer } from "./websocket-peer.js";
 
@@ -28,13 +29,16 @@ type IdleCheckedSender = Required<Pick<WsSender, "_queue">> & WsSender;
  * A `ws` socket (also those of `@fastify/websocket` and `@hono/node-ws`) as a {@link WebSocketPeer}:
  * protocol pings, a drain event, and each event's frame built once and written to the TCP socket
  * of every receiver (docs/protocol.md#load-and-bad-input) instead of `ws` framing it again for each.
+ * The frames of one turn of the event loop go to the TCP socket in one write (writes are
+ * coalesced); a control message, a ping or a close first writes what the turn holds, so order holds.
  */
-export class WsSocketPeer implements WebSocketPeer {
+export class WsSocketPeer extends CoalescingWriter implements WebSocketPeer {
   /** ws's TCP socket and sender, when frames can be written to the socket directly. */
   readonly #tcp: { write(chunk: Uint8Array): boolean } | undefined;
   readonly #sender: IdleCheckedSender | undefined;
 
   constructor(private readonly socket: SocketLike) {
+    super();
     const ws = socket as SocketLike & WsInternals;
     if (ws.extensions === "" && ws._socket && ws._sender && Array.isArray(ws._sender._queue)) {
       this.#tcp = ws._socket;
@@ -49,33 +53,49 @@ export class WsSocketPeer implements WebSocketPeer {
   }
 
   get bufferedAmount(): number {
-    return this.socket.bufferedAmount;
+    return this.socket.bufferedAmount + this.pendingBytes;
   }
 
   send(text: string): void {
+    this.flush();
     this.socket.send(text, textFrame);
   }
 
   sendEvent(frame: Frame): void {
-    const sender = this.#sender;
-    if (sender !== undefined && sender._queue.length === 0 && !sender._state) this.#tcp!.write(frame.wsFrame);
+    if (this.#tcp !== undefined) this.queue(frame.wsFrame);
     else this.socket.send(frame.ws, textFrame);
   }
 
+  protected writeOut(frames: Buffer | readonly Buffer[], bytes: number): void {
+    // Once closing (either side), nothing more may follow the close frame.
+    if (this.socket.readyState !== OPEN) return;
+    const sender = this.#sender!;
+    if (sender._queue.length === 0 && !sender._state) {
+      this.#tcp!.write(Buffer.isBuffer(frames) ? frames : Buffer.concat(frames, bytes));
+      return;
+    }
+    // ws is busy sending something of its own: the frames wait behind it in ws's queue, in order.
+    for (const frame of Buffer.isBuffer(frames) ? [frames] : frames) this.socket.send(textPayload(frame), textFrame);
+  }
+
   close(code: number, reason: string): void {
+    this.flush();
     this.socket.close(code, reason);
   }
 
   terminate(): void {
+    this.discard();
     if (this.socket.terminate) this.socket.terminate();
     else this.socket.close(1001, "peer did not answer");
   }
 
   ping(): void {
+    this.flush();
     this.socket.ping!();
   }
 
   drained(): Promise<void> {
+    this.flush();
     const raw = this.socket._socket;
     if (!raw || !raw.writableNeedDrain || this.socket.readyState !== OPEN) return Promise.resolve();
     return new Promise((resolve) => {
@@ -102,4 +122,10 @@ export class WsSocketPeer implements WebSocketPeer {
     socket.on("close", () => inbox.closed());
     if (socket.readyState !== OPEN) inbox.closed();
   }
+}
+
+/** The payload of an unmasked frame built by `Frame.wsFrame` (RFC 6455, 5.2: a 2, 4 or 10 byte header). */
+function textPayload(frame: Buffer): Buffer {
+  const length = frame[1]! & 0x7f;
+  return frame.subarray(length < 126 ? 2 : length === 126 ? 4 : 10);
 }
