@@ -23,7 +23,7 @@ export type Authorize = (request: EventwireRequest) => boolean | Grant | Promise
 /** Why a stream is refused, with the status SSE answers and the code a WebSocket closes with (docs/protocol.md#refusal-and-close-codes). */
 export class Refusal {
   constructor(
-    readonly status: 400 | 401 | 403 | 500 | 503,
+    readonly status: 400 | 401 | 403 | 405 | 500 | 503,
     readonly code: string,
     readonly message: string,
   ) {}
@@ -40,8 +40,14 @@ export class Refusal {
   /** The response headers of a refused SSE request; a 503 says when to retry, jittered so clients spread out. */
   headers(retryMs: number): Record<string, string> {
     const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8" };
+    if (this.status === 405) headers.allow = "GET, OPTIONS";
     if (this.status === 503) headers["retry-after"] = String(Math.ceil((retryMs * (1 + Math.random())) / 1000));
     return headers;
+  }
+
+  /** The answer of a refused WebSocket handshake, written to the socket before any upgrade. */
+  handshakeResponse(): string {
+    return `HTTP/1.1 ${this.status} ${reasonPhrases[this.status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\n${this.status === 405 ? "Allow: GET, OPTIONS\r\n" : ""}Content-Length: ${Buffer.byteLength(this.body)}\r\n\r\n${this.body}`;
   }
 
   /** The WebSocket close reason: at most 123 bytes, as RFC 6455 allows. */
@@ -51,7 +57,10 @@ export class Refusal {
   }
 }
 
-const closeCodes = { 400: 4400, 401: 4401, 403: 4403, 500: 1011, 503: 1013 } as const;
+const reasonPhrases = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 405: "Method Not Allowed", 500: "Internal Server Error", 503: "Service Unavailable" } as const;
+// A WebSocket always opens with a GET, so a 405 reaches a socket only from code that hands `hub.ws` a
+// request of another method: a bad request.
+const closeCodes = { 400: 4400, 401: 4401, 403: 4403, 405: 4400, 500: 1011, 503: 1013 } as const;
 
 /** Whether a request's `Origin` may connect: requests without one (not from a browser page) may. */
 export function originAllowed(allowed: ReadonlySet<string> | undefined, origin: string | string[] | undefined): boolean {

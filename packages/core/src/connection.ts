@@ -64,6 +64,12 @@ export abstract class Connection {
   #sentThrough: string | undefined;
   #closeListeners: (() => void)[] | undefined;
   #lifetime: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * The largest event bigger than `maxBufferedBytes` written since the buffer was last under it:
+   * the bound is on what a reader leaves unsent, not on one event's size
+   * (docs/protocol.md#load-and-bad-input), so that event goes on top of it until it has drained.
+   */
+  #oversize = 0;
 
   constructor(
     protected readonly host: ConnectionHost,
@@ -115,16 +121,24 @@ export abstract class Connection {
    */
   protected overBufferLimit(): boolean {
     const { maxBufferedBytes } = this.host.options.limits;
-    if (this.bufferedBytes <= maxBufferedBytes) return false;
+    if (this.bufferedBytes <= maxBufferedBytes) {
+      this.#oversize = 0; // whatever large event there was has drained
+      return false;
+    }
+    const limit = maxBufferedBytes + this.#oversize;
+    if (this.bufferedBytes <= limit) return false;
     this.flush();
-    return this.bufferedBytes > maxBufferedBytes;
+    return this.bufferedBytes > limit;
   }
 
   /** Writes one event from history or live, counting it. */
   send(frame: Frame): void {
     if (this.closing) return;
+    const before = this.bufferedBytes;
     this.writeFrame(frame);
     this.host.counters.delivered++;
+    const added = this.bufferedBytes - before;
+    if (added > this.host.options.limits.maxBufferedBytes) this.#oversize = Math.max(this.#oversize, added);
   }
 
   /** Switches from replaying history to live events, skipping live ones up to `sentThrough`. */

@@ -13,7 +13,7 @@ import { Frame } from "./frame.js";
 import { isNodeRequest, requestFromNode } from "./node/request.js";
 import { resolveOptions, type HubOptions, type ResolvedOptions } from "./options.js";
 import { encodePublished } from "./publish-validation.js";
-import { BadQueryError, readStreamOptions, type StreamOptions } from "./query.js";
+import { BadQueryError, readStreamOptions, targetParses, type StreamOptions } from "./query.js";
 import { catchUp } from "./resume.js";
 import { SessionIndex } from "./session-index.js";
 import { streamLifetimeMs } from "./stream-lifetime.js";
@@ -144,29 +144,39 @@ export class Hub {
     this.actions.set(name, handler);
   }
 
-  /** Serves one SSE stream on a Node request and response (docs/protocol.md#wire-protocol). */
+  /**
+   * Serves one SSE stream on a Node request and response (docs/protocol.md#wire-protocol). Never rejects: whatever the
+   * request, it is answered (a stream, a refusal, or a dropped response), and failures are logged.
+   */
   sse(request: IncomingMessage, response: ServerResponse, options: StreamOptions = {}): Promise<void> {
+    return this.#serveSse(request, response, options).catch((error: unknown) => {
+      this.#logError("[eventwire] an SSE response failed", error);
+      response.destroy();
+    });
+  }
+
+  async #serveSse(request: IncomingMessage, response: ServerResponse, options: StreamOptions): Promise<void> {
     const neutral = requestFromNode(request);
     if (neutral.method === "OPTIONS") {
       response.writeHead(204, preflightHeaders(this.options.allowedOrigins, neutral.headers.origin, neutral.headers["access-control-request-headers"])).end();
-      return Promise.resolve();
+      return;
     }
-    return this.admit(neutral, options).then((result) => {
-      if (response.destroyed || response.writableEnded) return;
-      const cors = corsHeaders(this.options.allowedOrigins, neutral.headers.origin);
-      if (result instanceof Refusal) {
-        response.writeHead(result.status, { ...result.headers(this.options.retryMs), ...cors }).end(result.body);
-        return;
-      }
-      // `Connection: keep-alive` in so many words. Not `close`: a fetch client (Node's undici) then
-      // takes the socket closing for the end of the body, so a crashed server's stream looks like
-      // one that ended on purpose and is not retried. Given here, it also keeps Node from
-      // advertising the server's `Keep-Alive: timeout` (Fastify's can be minutes), which a fetch
-      // client would hold a spare socket open for, and the server's close wait on it.
-      response.writeHead(200, { ...sseHeaders, ...cors, connection: "keep-alive" });
-      response.flushHeaders();
-      this.openSse(new NodeSseSink(response), result);
-    });
+    const result = await this.admit(neutral, options);
+    // The client may have left while `authorize` ran: nothing opens, nothing is counted.
+    if (response.destroyed || response.writableEnded) return;
+    const cors = corsHeaders(this.options.allowedOrigins, neutral.headers.origin);
+    if (result instanceof Refusal) {
+      response.writeHead(result.status, { ...result.headers(this.options.retryMs), ...cors }).end(result.body);
+      return;
+    }
+    // `Connection: keep-alive` in so many words. Not `close`: a fetch client (Node's undici) then
+    // takes the socket closing for the end of the body, so a crashed server's stream looks like
+    // one that ended on purpose and is not retried. Given here, it also keeps Node from
+    // advertising the server's `Keep-Alive: timeout` (Fastify's can be minutes), which a fetch
+    // client would hold a spare socket open for, and the server's close wait on it.
+    response.writeHead(200, { ...sseHeaders, ...cors, connection: "keep-alive" });
+    response.flushHeaders();
+    this.openSse(new NodeSseSink(response), result);
   }
 
   /** Serves one `ws`-compatible socket (docs/protocol.md#wire-protocol). Messages it sends while `authorize` runs are kept. */
@@ -183,6 +193,8 @@ export class Hub {
   openWebSocket(peer: WebSocketPeer, options: ConnectOptions = {}): WebSocketInbox {
     const request = options.request === undefined ? undefined : isNodeRequest(options.request) ? requestFromNode(options.request) : options.request;
     const inbox = new ConnectionInbox(this.options.limits.maxMessageBytes, (code, reason) => peer.close(code, reason));
+    // A socket that closed before it got here (a client gone during the upgrade) is not admitted.
+    if (!peer.open) return inbox;
     void this.admit(request ?? { method: "GET", url: "/", headers: {} }, options).then((result) => {
       if (inbox.gone || !peer.open) return;
       if (result instanceof Refusal) {
@@ -192,21 +204,45 @@ export class Hub {
       const connection = new WsConnection(this, result, peer);
       this.#open(connection, result.lastEventId);
       inbox.open(connection);
+    }).catch((error: unknown) => {
+      this.#logError("[eventwire] a WebSocket failed to open", error);
+      peer.close(1011, "the stream could not be opened");
     });
     return inbox;
   }
 
   /**
    * Completes a WebSocket upgrade on a plain Node or Next server (`server.on("upgrade", ...)`): a
-   * foreign `Origin` is refused in the handshake with 403 (docs/protocol.md#sessions-scopes-and-authorization), anything else is upgraded and served.
+   * handshake {@link handshakeRefusal} refuses is answered with its status (403, 400, 405), anything
+   * else is upgraded and served. Never throws into Node's `upgrade` event.
    */
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, options: StreamOptions = {}): void {
-    if (!originAllowed(this.options.allowedOrigins, request.headers.origin)) {
-      socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-      return;
+    // Node leaves an upgraded socket without an 'error' listener: a client reset while the
+    // refusal is written would otherwise be an uncaught exception. `ws` adds its own as it takes over.
+    socket.on("error", () => socket.destroy());
+    try {
+      const refusal = this.handshakeRefusal(request);
+      if (refusal) {
+        socket.end(refusal.handshakeResponse());
+        return;
+      }
+      this.#upgrades ??= new WebSocketServer({ noServer: true, clientTracking: false, ...this.wsServerOptions });
+      this.#upgrades.handleUpgrade(request, socket, head, (ws) => this.ws(ws, { ...options, request }));
+    } catch (error) {
+      this.#logError("[eventwire] a WebSocket upgrade failed", error);
+      socket.destroy();
     }
-    this.#upgrades ??= new WebSocketServer({ noServer: true, clientTracking: false, ...this.wsServerOptions });
-    this.#upgrades.handleUpgrade(request, socket, head, (ws) => this.ws(ws, { ...options, request }));
+  }
+
+  /**
+   * Why a WebSocket handshake must be refused before it upgrades, if it must (docs/protocol.md#wire-protocol, #sessions-scopes-and-authorization): a method
+   * other than GET (405), an `Origin` outside `allowedOrigins` (403), a request target that cannot
+   * be parsed (400). `handleUpgrade` applies it; adapters whose framework upgrades before the hub
+   * sees the socket call it first and answer `refusal.status`. Everything else is decided after the
+   * upgrade, by {@link admit}, with a close code.
+   */
+  handshakeRefusal(request: IncomingMessage | EventwireRequest): Refusal | undefined {
+    return this.#screen(isNodeRequest(request) ? requestFromNode(request) : request);
   }
 
   /**
@@ -224,13 +260,22 @@ export class Hub {
   }
 
   /**
-   * Decides whether a stream may open and what it sees (docs/protocol.md#sessions-scopes-and-authorization): origin, capacity, `authorize`,
-   * the query, the session asked for. Resolves to what the connection is admitted with, or a Refusal.
+   * The one gate of every stream (docs/protocol.md#wire-protocol, #sessions-scopes-and-authorization): method, origin, target, capacity, `authorize`, the
+   * query, the session asked for. Resolves to what the connection is admitted with, or a Refusal;
+   * never rejects, whatever the request (a failure of its own is logged and refused with 500).
    */
   async admit(request: EventwireRequest, fromCode: StreamOptions = {}): Promise<Admission | Refusal> {
-    if (!originAllowed(this.options.allowedOrigins, request.headers.origin)) {
-      return new Refusal(403, "forbidden_origin", "this origin may not open a stream");
+    try {
+      return await this.#admit(request, fromCode);
+    } catch (error) {
+      this.#logError("[eventwire] a stream could not be admitted", error);
+      return new Refusal(500, "internal_error", "the stream could not be opened");
     }
+  }
+
+  async #admit(request: EventwireRequest, fromCode: StreamOptions): Promise<Admission | Refusal> {
+    const screened = this.#screen(request);
+    if (screened) return screened;
     if (this.#closing) return new Refusal(503, "unavailable", "the server is shutting down");
     if (this.#connections.size + this.#pending >= this.options.limits.maxConnections) {
       return new Refusal(503, "unavailable", "the server is at its connection limit");
@@ -241,7 +286,7 @@ export class Hub {
       const { authorize } = this.options;
       grant = typeof authorize === "function" ? await authorize(request) : authorize;
     } catch (error) {
-      this.options.logger.error("[eventwire] authorize threw", error);
+      this.#logError("[eventwire] authorize threw", error);
       return new Refusal(500, "authorize_failed", "authorization failed on the server");
     } finally {
       this.#pending--;
@@ -264,6 +309,25 @@ export class Hub {
       lastEventId: options.lastEventId,
       eventLines: options.eventLines ?? this.options.eventLines,
     };
+  }
+
+  /** What is refused before `authorize` runs: a method other than GET, a foreign origin, an unparseable target. */
+  #screen(request: EventwireRequest): Refusal | undefined {
+    if (request.method !== "GET") return new Refusal(405, "method_not_allowed", "a stream opens with GET; OPTIONS answers CORS preflights");
+    if (!originAllowed(this.options.allowedOrigins, request.headers.origin)) {
+      return new Refusal(403, "forbidden_origin", "this origin may not open a stream");
+    }
+    if (!targetParses(request.url)) return new Refusal(400, "bad_request", "the request target cannot be parsed as a URL");
+    return undefined;
+  }
+
+  /** Logs through the hub's logger; a logger that throws is not let through to the request. */
+  #logError(message: string, error: unknown): void {
+    try {
+      this.options.logger.error(message, error);
+    } catch {
+      // Nothing else can be done with it: the request is answered either way.
+    }
   }
 
   /** Starts an admitted SSE stream on any sink (Node response, Web stream). */

@@ -1,4 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { Frame } from "./frame.js";
 import { createHub } from "./hub.js";
 import { encodePublished } from "./publish-validation.js";
 
@@ -19,6 +21,16 @@ describe("publish validation (docs/protocol.md#events-and-publishing)", () => {
     ["a BigInt", { event: "x", count: 10n }, /cannot be encoded as JSON/],
     ["a cycle", circular, /cannot be encoded as JSON/],
     ["a toJSON that is no object", { event: "x", toJSON: () => "nope" }, /does not encode to a JSON object/],
+    // What is checked is what JSON encodes (docs/protocol.md#events-and-publishing), not the object's own fields:
+    ["an event getter", Object.defineProperty({}, "event", { get: () => "x", enumerable: false }), /non-empty string "event"/],
+    ["a toJSON that returns {}", { event: "x", toJSON: () => ({}) }, /non-empty string "event"/],
+    ["a toJSON that adds an id", { event: "x", toJSON: () => ({ event: "x", id: "mine" }) }, /"id" is reserved/],
+    ["an id getter", Object.defineProperty({ event: "x" }, "id", { get: () => "mine", enumerable: true }), /"id" is reserved/],
+    ["an inherited toJSON that adds an id", Object.create({ toJSON: () => ({ event: "x", id: "1" }) }, { event: { value: "x", enumerable: true } }), /"id" is reserved/],
+    ["a toJSON that throws null", { event: "x", toJSON: () => { throw null; } }, /^publish: event "x" cannot be encoded as JSON: null$/],
+    ["a toJSON that throws a null-prototype object", { event: "x", toJSON: () => { throw Object.create(null); } }, /^publish: event "x" cannot be encoded as JSON: \[object Object\]$/],
+    ["a field whose toJSON throws", { event: "x", at: { toJSON: () => { throw new RangeError("bad date"); } } }, /^publish: event "x" cannot be encoded as JSON: bad date$/],
+    ["a Proxy whose traps throw", new Proxy({ event: "x" }, { ownKeys: () => { throw Object.create(null); } }), /cannot be encoded as JSON/],
   ];
 
   it.each(cases)("throws a TypeError at once for %s, and sends nothing", async (_name, event, message) => {
@@ -44,6 +56,35 @@ describe("publish validation (docs/protocol.md#events-and-publishing)", () => {
     });
     expect(encodePublished({ event: "x", callId: 7 }, "callId").session).toBe("7");
     expect(encodePublished({ event: "x", callId: { nested: true } }, "callId").session).toBeUndefined();
+  });
+
+  it("puts on the wire what JSON encodes: the name and session of a toJSON or a getter", async () => {
+    expect(encodePublished({ event: "ignored", toJSON: () => ({ event: "real", callId: "CA_2" }) }, "callId")).toEqual({
+      name: "real",
+      session: "CA_2",
+      json: '{"event":"real","callId":"CA_2"}',
+    });
+    const getter = Object.defineProperty({ event: "x" }, "callId", { get: () => "CA_3", enumerable: true });
+    expect(encodePublished(getter, "callId")).toEqual({ name: "x", session: "CA_3", json: '{"event":"x","callId":"CA_3"}' });
+  });
+
+  it("never puts invalid JSON on the wire, whatever toJSON returns (generated)", () => {
+    const encodings = fc.oneof(fc.constant(undefined), fc.constant(null), fc.string(), fc.integer(), fc.array(fc.jsonValue()), fc.dictionary(fc.constantFrom("event", "id", "callId", "x"), fc.jsonValue()));
+    fc.assert(
+      fc.property(encodings, (encoding) => {
+        let record;
+        try {
+          record = encodePublished({ event: "x", toJSON: () => encoding }, "callId");
+        } catch (error) {
+          expect(error).toBeInstanceOf(TypeError);
+          return;
+        }
+        const decoded = JSON.parse(new Frame({ ...record, id: "1-0" }).json) as Record<string, unknown>;
+        expect(decoded).toEqual({ ...(encoding as object), id: "1-0" });
+        expect(typeof decoded.event).toBe("string");
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("resolves to the id the bus assigned, in publish order", async () => {

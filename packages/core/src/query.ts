@@ -27,7 +27,7 @@ const maxValueLength = 512;
  * options given in code override them field by field. Throws BadQueryError for malformed values.
  */
 export function readStreamOptions(url: string, headers: Record<string, string | string[] | undefined>, fromCode: StreamOptions = {}): StreamOptions {
-  const query = new URL(url, "http://eventwire.invalid").searchParams;
+  const query = parseTarget(url).searchParams;
   // The header wins over the query: a browser's EventSource keeps the URL it was opened with (a
   // `lastEventId` from a page reload, say) and sends the newer id in the header on every reconnect.
   const header = headers["last-event-id"];
@@ -46,6 +46,30 @@ export function readStreamOptions(url: string, headers: Record<string, string | 
   if (options.events) checkNames("events", options.events);
   if (options.include) checkNames("include", options.include);
   return options;
+}
+
+/**
+ * The request target as a URL. A target the WHATWG URL parser rejects (`//` followed by something
+ * that is no authority, say) is a bad request like any malformed query: a BadQueryError, never the
+ * parser's TypeError.
+ */
+function parseTarget(url: string): URL {
+  if (typeof url !== "string") throw new BadQueryError("the request has no target");
+  try {
+    return new URL(url, "http://eventwire.invalid");
+  } catch {
+    throw new BadQueryError("the request target cannot be parsed as a URL");
+  }
+}
+
+/** Whether a request target parses as a URL; one that does not is refused with 400 before `authorize` (docs/protocol.md#wire-protocol). */
+export function targetParses(url: string): boolean {
+  try {
+    parseTarget(url);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function single(query: URLSearchParams, key: string): string | undefined {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { openStream, transports, withIds, type Harness, type Transport } from "../harness.js";
+import { openStream, publishAll, transports, withIds, type Harness, type Transport } from "../harness.js";
 import { until } from "../wait.js";
 import { WsClient } from "../ws-client.js";
 
@@ -28,6 +28,16 @@ export function slowReaderCases(harness: () => Harness, offered: readonly Transp
       const again = await harness().sse(served.sseUrl(last ? `lastEventId=${encodeURIComponent(last)}` : undefined));
       await again.waitForEvents(published.length - got.length, 20_000);
       expect([...got, ...again.events]).toEqual(published);
+    });
+
+    it.each(offered)("delivers one event larger than maxBufferedBytes to a reader that keeps up (%s)", async (transport) => {
+      const served = await harness().serve({ limits: { maxBufferedBytes: 16 * 1024 } });
+      const reader = await openStream(harness(), transport, served);
+      const events = [{ event: "big", pad: "y".repeat(1 << 20) }, { event: "after" }];
+      const ids = await publishAll(served.hub, events);
+      await reader.waitForEvents(2, 20_000);
+      expect(reader.events).toEqual(withIds(events, ids));
+      expect(served.hub.stats().events.dropped).toBe(0);
     });
 
     if (offered.includes("websocket")) it("closes a WebSocket that stops reading with 1013, and its resume loses nothing", async () => {

@@ -17,9 +17,14 @@ export function requestFromWeb(request: Request, extra: { remoteAddress?: string
 
 /**
  * Serves one SSE stream as a Web `Response` whose body is a `ReadableStream`: for Hono and any
- * runtime built on the Fetch API. Refusals are JSON responses with the protocol's status codes.
+ * runtime built on the Fetch API. Refusals are JSON responses with the protocol's status codes
+ * (docs/protocol.md#refusal-and-close-codes).
+ *
+ * `signal` is the request's (`request.signal`): a client that leaves while `authorize` runs gets
+ * no stream, and one that leaves later ends its stream, even where the runtime never reads or
+ * cancels the body it was handed (a HEAD, a response written to a socket already gone).
  */
-export async function sseResponse(hub: Hub, request: EventwireRequest, options: StreamOptions = {}): Promise<Response> {
+export async function sseResponse(hub: Hub, request: EventwireRequest, options: StreamOptions = {}, signal?: AbortSignal): Promise<Response> {
   const { allowedOrigins } = hub.options;
   const origin = request.headers.origin;
   if (request.method === "OPTIONS") {
@@ -30,7 +35,14 @@ export async function sseResponse(hub: Hub, request: EventwireRequest, options: 
   if (result instanceof Refusal) {
     return new Response(result.body, { status: result.status, headers: { ...result.headers(hub.options.retryMs), ...cors } });
   }
+  // Nobody is left to read a stream: none opens, none is counted.
+  if (signal?.aborted) return new Response(null, { status: 204 });
   const sink = new WebSseSink();
+  if (signal) {
+    const hangUp = () => sink.destroy();
+    signal.addEventListener("abort", hangUp, { once: true });
+    sink.onClose(() => signal.removeEventListener("abort", hangUp));
+  }
   hub.openSse(sink, result);
   return new Response(sink.stream, { status: 200, headers: { ...sseHeaders, ...cors } });
 }

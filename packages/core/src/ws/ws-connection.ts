@@ -2,6 +2,7 @@ import { ActionError, RateLimiter, type ActionContext, type ActionHandler, type 
 import { Connection, type Admission, type CloseReason, type ConnectionHost } from "../connection.js";
 import { controlJson, type Frame } from "../frame.js";
 import { escapeLineSeparators } from "../publish-validation.js";
+import { thrownMessage } from "../thrown-message.js";
 import { unrefTimer } from "../timers.js";
 import { messageBytes, messageText, type MessageData } from "./message-data.js";
 import type { WebSocketPeer } from "./websocket-peer.js";
@@ -136,14 +137,21 @@ export class WsConnection extends Connection {
     const handler = this.host.actions.get(message.action);
     if (!handler) return this.#error(ref, "unknown_action", `no action named ${JSON.stringify(message.action)}`);
     let result: unknown;
+    let then: unknown;
     try {
       result = handler(message, (this.#context ??= this.#makeContext()));
+      // Read once, inside the guard: a `then` getter may throw too.
+      then = typeof result === "object" && result !== null ? (result as { then?: unknown }).then : undefined;
     } catch (error) {
       return this.#failed(ref, error);
     }
     // A handler that answers at once is acked at once, so replies keep the order of requests.
-    if (isThenable(result)) result.then((value) => this.#ack(ref, value), (error: unknown) => this.#failed(ref, error));
-    else this.#ack(ref, result);
+    if (typeof then !== "function") return this.#ack(ref, result);
+    // Adopted as a Promise adopts a thenable: a `then` that throws rejects instead of escaping.
+    new Promise((resolve, reject) => (then as PromiseLike<unknown>["then"]).call(result, resolve, reject)).then(
+      (value) => this.#ack(ref, value),
+      (error: unknown) => this.#failed(ref, error),
+    );
   }
 
   /** The `ctx` action handlers get: this connection (docs/protocol.md#events-and-publishing). */
@@ -168,14 +176,19 @@ export class WsConnection extends Connection {
     try {
       reply = controlJson({ event: "ack", ref, result: result ?? null });
     } catch (error) {
-      return this.#failed(ref, error);
+      return this.#error(ref, "action_failed", `the action's result cannot be encoded as JSON: ${thrownMessage(error)}`);
     }
     this.sendControl(reply);
   }
 
   #failed(ref: string | number | undefined, error: unknown): void {
-    if (error instanceof ActionError) this.#error(ref, error.code, error.message);
-    else this.#error(ref, "action_failed", error instanceof Error ? error.message : String(error));
+    let code = "action_failed";
+    try {
+      if (error instanceof ActionError && typeof error.code === "string") code = error.code;
+    } catch {
+      // A Proxy whose prototype trap throws: no ActionError, then.
+    }
+    this.#error(ref, code, thrownMessage(error));
   }
 
   #error(ref: string | number | undefined, code: string, message: string): void {
@@ -189,6 +202,3 @@ export class WsConnection extends Connection {
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
-}
