@@ -12,14 +12,18 @@ hub.attach(agent, { events: agent.events });
 agent.start();
 
 const page = await readFile(new URL("../public/index.html", import.meta.url));
+// The path of a request target, query aside. Not `new URL(...)`: it throws on targets a client may
+// send (`//` and no valid authority), and a throw here would take the server down.
+const pathOf = (url = "/") => url.split("?", 1)[0];
+
 const server = http.createServer((request, response) => {
-  const { pathname } = new URL(request.url ?? "/", "http://localhost");
+  const pathname = pathOf(request.url);
   if (pathname === "/events") return void hub.sse(request, response);
   if (pathname === "/") return void response.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(page);
   response.writeHead(404).end();
 });
 server.on("upgrade", (request, socket, head) => {
-  if (new URL(request.url ?? "/", "http://localhost").pathname === "/events") hub.handleUpgrade(request, socket, head);
+  if (pathOf(request.url) === "/events") hub.handleUpgrade(request, socket, head);
   else socket.destroy();
 });
 

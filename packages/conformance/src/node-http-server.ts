@@ -10,7 +10,8 @@ import type { ServerFactory, StartedServer } from "./harness.js";
  */
 export async function nodeHttpServer(hub: Hub, port = 0): Promise<StartedServer> {
   const server = http.createServer((request, response) => {
-    if (new URL(request.url ?? "/", "http://x").pathname === "/events") void hub.sse(request, response);
+    // The path, query aside; `new URL` would throw on a target a client may send (`//[`, say).
+    if ((request.url ?? "/").split("?", 1)[0] === "/events") void hub.sse(request, response);
     else response.writeHead(404).end();
   });
   server.on("upgrade", (request, socket, head) => hub.handleUpgrade(request, socket, head));
