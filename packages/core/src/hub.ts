@@ -10,6 +10,7 @@ import type { Admission, Connection, EventCounters } from "./connection.js";
 import { corsHeaders, preflightHeaders } from "./cors.js";
 import { EventFilter } from "./event-filter.js";
 import { Frame } from "./frame.js";
+import { HubMetrics } from "./metrics.js";
 import { isNodeRequest, requestFromNode } from "./node/request.js";
 import { resolveOptions, type HubOptions, type ResolvedOptions } from "./options.js";
 import { encodePublished } from "./publish-validation.js";
@@ -65,9 +66,11 @@ export class Hub {
   #allClosed: (() => void) | undefined;
   #upgrades: WebSocketServer | undefined;
   readonly #heartbeat: ReturnType<typeof setInterval>;
+  readonly #metrics: HubMetrics;
 
   constructor(options: HubOptions = {}) {
     this.options = resolveOptions(options);
+    this.#metrics = new HubMetrics(options.meter, this);
     this.bus = options.bus ?? memoryBus();
     if (options.authorize === undefined) {
       this.options.logger.warn("[eventwire] no authorize option: every connection may watch every session. Pass authorize to scope them.");
@@ -265,12 +268,15 @@ export class Hub {
    * never rejects, whatever the request (a failure of its own is logged and refused with 500).
    */
   async admit(request: EventwireRequest, fromCode: StreamOptions = {}): Promise<Admission | Refusal> {
+    let result: Admission | Refusal;
     try {
-      return await this.#admit(request, fromCode);
+      result = await this.#admit(request, fromCode);
     } catch (error) {
       this.#logError("[eventwire] a stream could not be admitted", error);
-      return new Refusal(500, "internal_error", "the stream could not be opened");
+      result = new Refusal(500, "internal_error", "the stream could not be opened");
     }
+    if (result instanceof Refusal) this.#metrics.refused(result.status, result.code);
+    return result;
   }
 
   async #admit(request: EventwireRequest, fromCode: StreamOptions): Promise<Admission | Refusal> {
@@ -284,7 +290,7 @@ export class Hub {
     let grant: boolean | Grant;
     try {
       const { authorize } = this.options;
-      grant = typeof authorize === "function" ? await authorize(request) : authorize;
+      grant = typeof authorize === "function" ? await this.#metrics.timeAuthorize(() => authorize(request)) : authorize;
     } catch (error) {
       this.#logError("[eventwire] authorize threw", error);
       return new Refusal(500, "authorize_failed", "authorization failed on the server");
@@ -394,6 +400,7 @@ export class Hub {
       highWaterBytes: maxBufferedBytes / 2,
       dispatchedThrough: () => this.#dispatchedThrough,
       goLive: (sentThrough) => this.#goLive(connection, sentThrough),
+      resumed: (gap) => this.#metrics.resumed(gap),
     })).catch((error) => {
       this.options.logger.error("[eventwire] resume failed; closing the connection so it retries", error);
       connection.close("shutdown");

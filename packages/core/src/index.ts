@@ -1,5 +1,6 @@
 export { createHub, Hub, type ConnectOptions, type HubStats } from "./hub.js";
 export type { HubOptions, Limits, Logger } from "./options.js";
+export type { MeterLike } from "./metrics.js";
 export type { StreamOptions } from "./query.js";
 export { Refusal, type Authorize, type EventwireRequest, type Grant } from "./authorize.js";
 export { ActionError, type ActionContext, type ActionHandler, type ActionMessage } from "./actions.js";

@@ -1,5 +1,6 @@
 import type { Bus, HistoryLimits } from "./bus/bus.js";
 import type { Authorize } from "./authorize.js";
+import type { MeterLike } from "./metrics.js";
 
 /** Bounds on what one connection and the whole hub may cost (docs/protocol.md#load-and-bad-input). */
 export interface Limits {
@@ -64,6 +65,12 @@ export interface HubOptions {
   maxStreamMs?: number;
   /** Where events go and history lives. Default: the in-memory bus (one process). */
   bus?: Bus;
+  /**
+   * An OpenTelemetry `Meter` (`metrics.getMeter("eventwire")` from `@opentelemetry/api`) to report
+   * connections, events, slow readers, resumes, refusals and `authorize` latency to. Default: none,
+   * and no metrics work is done (docs/protocol.md#events-and-publishing, "Metrics").
+   */
+  meter?: MeterLike;
   /** Where the hub reports warnings and failures it recovers from. Default: `console`. */
   logger?: Logger;
 }

@@ -21,6 +21,8 @@ export interface ResumeHost {
   dispatchedThrough(): string | undefined;
   /** Makes the connection live, synchronously, skipping live events up to `sentThrough`. */
   goLive(sentThrough: string | undefined): void;
+  /** Told once per resume, after the first read, whether it was exact or began with a gap (for metrics). */
+  resumed?(gap: boolean): void;
 }
 
 export async function catchUp(connection: Connection, lastEventId: string, host: ResumeHost): Promise<void> {
@@ -28,9 +30,12 @@ export async function catchUp(connection: Connection, lastEventId: string, host:
   let cursor: string | undefined = lastEventId;
   // The id of the last event this connection has: a gap names it, so the client knows where it broke.
   let lastSent = lastEventId;
+  let first = true;
   while (!connection.closing) {
     const dispatchedBefore = host.dispatchedThrough();
     const { events, gap } = await bus.read(cursor, pageSize);
+    if (first) host.resumed?.(gap);
+    first = false;
     if (connection.closing) return;
     if (gap) {
       // On the first read: the client's id cannot be resumed. On a later one: the history moved past
