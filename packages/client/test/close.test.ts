@@ -69,6 +69,8 @@ describe("close()", () => {
     expect(closed.statuses).toEqual(["closed", "closed", "closed", "closed"]);
     expect(closed.pending).toBe("closed");
     expect(exited.lateCalls).toBe(0);
-    expect(exited.exit - closed.at).toBeLessThan(1_000);
+    // Anything close() left behind would hold the process for 5 s or more (the client's shortest
+    // timer; the backoff waits 60 s): well under that is "at once", with room for a loaded machine.
+    expect(exited.exit - closed.at).toBeLessThan(3_000);
   });
 });
