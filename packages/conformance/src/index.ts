@@ -56,6 +56,6 @@ export function runConformance(name: string, factory: ServerFactory, options: Co
     slowReaderCases(current, offered);
     shutdownCases(current, offered);
     streamLifetimeCases(current, offered);
-    thirdPartyClientCases(current);
+    thirdPartyClientCases(current, offered);
   });
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { HubProcess, type ChildServer } from "./bus/hub-process.js";
 import { ClientScope } from "./client-scope.js";
-import { thirdPartySseClients } from "./third-party/sse-clients.js";
+import { thirdPartySseClients } from "./third-party/clients.js";
 import { until } from "./wait.js";
 
 /** Reads a response body to its end: resolves if it ends, rejects if it breaks off. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { publishAll, withIds, type Harness, type Served } from "../harness.js";
+import { publishAll, withIds, type Harness, type Served, type Transport } from "../harness.js";
 import { TcpProxy } from "../tcp-proxy.js";
-import { thirdPartySseClients } from "../third-party/sse-clients.js";
+import { thirdPartyClients, type ThirdPartyClientKind } from "../third-party/clients.js";
 import { until } from "../wait.js";
 
 const words = (count: number) => Array.from({ length: count }, (_, i) => ({ event: "bot.word", sessionId: "S1", index: i }));
@@ -14,25 +14,30 @@ async function proxyTo(harness: Harness, served: Served): Promise<TcpProxy> {
   return proxy;
 }
 
+/** The URL a client of `kind` opens on `served`, through `proxy`. */
+const urlFor = (kind: ThirdPartyClientKind, proxy: TcpProxy, served: Served, query: string) => proxy.url(kind.transport === "sse" ? served.sseUrl(query) : served.wsUrl(query));
+
 /**
- * docs/protocol.md#wire-protocol and docs/protocol.md#resume with SSE clients we did not write, each opened on a URL that carries `lastEventId`
- * (as a page does after a reload): live events, then a dropped connection and a server restart,
- * across which each must lose and repeat nothing. A short `retryMs` keeps their reconnects quick.
+ * docs/protocol.md#wire-protocol and docs/protocol.md#resume with clients we did not write (SSE:
+ * `eventsource`, `@microsoft/fetch-event-source`; WebSocket: `partysocket` by the client README's
+ * recipe), each opened on a URL that carries `lastEventId` (as a page does after a reload): live
+ * events, then a dropped connection and a server restart, across which each must lose and repeat
+ * nothing. A short `retryMs` keeps SSE reconnects quick.
  */
-export function thirdPartyClientCases(harness: () => Harness): void {
-  describe.each(thirdPartySseClients)("other people's SSE clients: $name", (kind) => {
+export function thirdPartyClientCases(harness: () => Harness, offered: readonly Transport[]): void {
+  describe.each(thirdPartyClients.filter((kind) => offered.includes(kind.transport)))("other people's clients: $name", (kind) => {
     it("receives live events, and after the connection drops retries and resumes, nothing lost or repeated", async () => {
       const served = await harness().serve({ retryMs: 50 });
       const proxy = await proxyTo(harness(), served);
       const events = words(6);
       const ids = await publishAll(served.hub, events.slice(0, 2));
-      const client = kind.open(proxy.url(served.sseUrl(`lastEventId=${encodeURIComponent(ids[0]!)}`)));
+      const client = kind.open(urlFor(kind, proxy, served, `lastEventId=${encodeURIComponent(ids[0]!)}`));
       harness().defer(() => client.close());
       await until(() => client.received.length === 1, "the event after the URL's lastEventId");
       ids.push(...(await publishAll(served.hub, events.slice(2, 3))));
       await until(() => client.received.length === 2, "a live event");
       await proxy.stop(); // the connection drops without an end, as when a server crashes
-      await until(() => served.hub.stats().connections.sse === 0, "the hub to see the stream gone");
+      await until(() => served.hub.stats().connections[kind.transport] === 0, "the hub to see the stream gone");
       ids.push(...(await publishAll(served.hub, events.slice(3, 5))));
       await proxy.start();
       await until(() => client.received.length >= 4, `the client to retry and resume (has ${JSON.stringify(client.received)})`);
@@ -47,7 +52,7 @@ export function thirdPartyClientCases(harness: () => Harness): void {
       const proxy = await proxyTo(harness(), first);
       const events = words(4);
       const ids = await publishAll(first.hub, events.slice(0, 2));
-      const client = kind.open(proxy.url(first.sseUrl(`lastEventId=${encodeURIComponent(ids[0]!)}`)), { retryOnEnd: true });
+      const client = kind.open(urlFor(kind, proxy, first, `lastEventId=${encodeURIComponent(ids[0]!)}`), { retryOnEnd: true });
       harness().defer(() => client.close());
       await until(() => client.received.length === 1, "the event after the URL's lastEventId");
       // A restart: the server stops taking connections, ends its streams and exits, its kept-alive
@@ -55,7 +60,7 @@ export function thirdPartyClientCases(harness: () => Harness): void {
       // hub would answer 503, on which an EventSource gives up); then another comes up.
       await proxy.stop({ keepConnections: true });
       const closing = first.hub.close();
-      await until(() => first.hub.stats().connections.sse === 0, "the old server to end its stream");
+      await until(() => first.hub.stats().connections[kind.transport] === 0, "the old server to end its stream");
       await proxy.stop();
       await closing;
       const second = await harness().serve({ retryMs: 200 }, busName);

@@ -1,25 +1,28 @@
 import { EventSource } from "eventsource";
 import { fetchEventSource } from "./fetch-event-source-on-node.js";
+import { partysocketResuming } from "./ws-reconnect.js";
 
-/** An SSE client we did not write, opened on a URL; it reconnects by its own rules. */
-export interface ThirdPartySseClient {
+/** A client we did not write, opened on a URL; it reconnects by its own rules. */
+export interface ThirdPartyClient {
   /** The JSON of every message it delivered, in order. */
   readonly received: Record<string, unknown>[];
   close(): void;
 }
 
-export interface ThirdPartySseClientKind {
+export interface ThirdPartyClientKind {
   name: string;
+  transport: "sse" | "websocket";
   /**
    * Opens a client on `url`. `retryOnEnd`: keep reconnecting when the server ends the stream
    * cleanly too, not only when it drops (the `eventsource` package always does, as browsers do).
    */
-  open(url: string, options?: { retryOnEnd?: boolean }): ThirdPartySseClient;
+  open(url: string, options?: { retryOnEnd?: boolean }): ThirdPartyClient;
 }
 
 /** The `eventsource` package: the WHATWG EventSource on Node, with a browser's reconnect rules. */
-export const eventsourcePackage: ThirdPartySseClientKind = {
+export const eventsourcePackage: ThirdPartyClientKind = {
   name: "eventsource (npm)",
+  transport: "sse",
   open(url) {
     const received: Record<string, unknown>[] = [];
     const source = new EventSource(url);
@@ -36,8 +39,9 @@ export const eventsourcePackage: ThirdPartySseClientKind = {
  * It delivers a message for every blank line, so the `retry:` block and each `: keepalive` comment
  * reach `onmessage` with empty data: those are not events, and are skipped.
  */
-export const microsoftFetchEventSource: ThirdPartySseClientKind = {
+export const microsoftFetchEventSource: ThirdPartyClientKind = {
   name: "@microsoft/fetch-event-source",
+  transport: "sse",
   open(url, options = {}) {
     const received: Record<string, unknown>[] = [];
     const controller = new AbortController();
@@ -60,4 +64,12 @@ export const microsoftFetchEventSource: ThirdPartySseClientKind = {
   },
 };
 
-export const thirdPartySseClients: readonly ThirdPartySseClientKind[] = [eventsourcePackage, microsoftFetchEventSource];
+/** `partysocket`'s reconnecting WebSocket, by the client README's recipe (see ws-reconnect.ts). */
+export const partysocket: ThirdPartyClientKind = {
+  name: "partysocket",
+  transport: "websocket",
+  open: (url) => partysocketResuming(url),
+};
+
+export const thirdPartySseClients: readonly ThirdPartyClientKind[] = [eventsourcePackage, microsoftFetchEventSource];
+export const thirdPartyClients: readonly ThirdPartyClientKind[] = [...thirdPartySseClients, partysocket];
