@@ -20,8 +20,23 @@ export interface Grant {
 
 export type Authorize = (request: EventwireRequest) => boolean | Grant | Promise<boolean | Grant>;
 
+const refusalBrand = Symbol.for("eventwire.refusal");
+
 /** Why a stream is refused, with the status SSE answers and the code a WebSocket closes with (docs/protocol.md#refusal-and-close-codes). */
 export class Refusal {
+  /**
+   * `instanceof Refusal` holds for a refusal made by any copy of this module: an app bundled by
+   * Next.js (or with two versions of core installed) may hand a hub of one copy to an adapter
+   * that checks with another, and a refusal mistaken for an admission would open the stream.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as { [refusalBrand]?: unknown })[refusalBrand] === true;
+  }
+
+  get [refusalBrand](): true {
+    return true;
+  }
+
   constructor(
     readonly status: 400 | 401 | 403 | 405 | 500 | 503,
     readonly code: string,

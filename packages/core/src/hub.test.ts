@@ -173,3 +173,16 @@ describe("resume before the bus is open", () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe("Refusal across copies of core", () => {
+  it("is recognised by instanceof whichever copy of the module made it", async () => {
+    const { Refusal } = await import("./authorize.js");
+    const copy = (await import(/* @vite-ignore */ new URL("./authorize.ts?copy", import.meta.url).href)) as typeof import("./authorize.js");
+    expect(copy.Refusal).not.toBe(Refusal);
+    expect(new copy.Refusal(401, "unauthenticated", "no") instanceof Refusal).toBe(true);
+    expect({ status: 401, code: "x", message: "y" } instanceof Refusal).toBe(false);
+    const hub = createHub({ authorize: false, logger: quiet });
+    cleanups.push(() => hub.close());
+    expect((await hub.admit({ method: "GET", url: "/events", headers: {} })) instanceof copy.Refusal).toBe(true);
+  });
+});

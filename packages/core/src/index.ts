@@ -1,4 +1,5 @@
 export { createHub, Hub, type ConnectOptions, type HubStats } from "./hub.js";
+export { globalHub } from "./global-hub.js";
 export type { HubOptions, Limits, Logger } from "./options.js";
 export type { MeterLike } from "./metrics.js";
 export type { StreamOptions } from "./query.js";

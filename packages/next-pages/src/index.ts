@@ -2,6 +2,9 @@ import type { EventEmitter } from "node:events";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { routeUpgrade, type Hub } from "@eventwire/core";
 
+/** One hub per process and key, kept on `globalThis` across dev reloads (from `@eventwire/core`). */
+export { globalHub } from "@eventwire/core";
+
 /** A hub, or a function returning it: called per request and per upgrade, so the hub can be made on first use, or swapped. */
 export type HubSource = Hub | (() => Hub);
 
@@ -80,26 +83,6 @@ export function attach(server: EventEmitter, hub: HubSource, options: EventwireA
     }
     served.handleUpgrade(request, socket, head);
   });
-}
-
-const hubsKey = Symbol.for("eventwire.next-pages.hubs");
-
-/**
- * The hub kept on `globalThis` under `key`, made by `create` the first time. Next re-evaluates a
- * route's modules on every dev reload; a hub made at module level would be made again each time,
- * leaving the old one's connections and sources behind. This keeps one per process:
- * `export default eventwire(globalHub("events", () => createHub({ ... })))`. A change to the hub's
- * options takes a restart of the dev server.
- */
-export function globalHub(key: string, create: () => Hub): Hub {
-  const store = globalThis as { [hubsKey]?: Map<string, Hub> };
-  const hubs = (store[hubsKey] ??= new Map());
-  let hub = hubs.get(key);
-  if (hub === undefined) {
-    hub = create();
-    hubs.set(key, hub);
-  }
-  return hub;
 }
 
 function resolver(hub: HubSource): () => Hub {

@@ -112,7 +112,7 @@ describe("globalHub", () => {
     scope.defer(() => first.close());
     expect(globalHub("idioms-test", make)).toBe(first);
     expect(made).toBe(1);
-    const store = (globalThis as Record<symbol, Map<string, Hub>>)[Symbol.for("eventwire.next-pages.hubs")];
+    const store = (globalThis as Record<symbol, Map<string, Hub>>)[Symbol.for("eventwire.hubs")];
     expect(store?.get("idioms-test")).toBe(first);
   });
 

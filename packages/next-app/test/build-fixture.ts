@@ -1,0 +1,19 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+// By path, not "@eventwire/conformance/next": vitest loads a globalSetup file without the
+// "@eventwire/source" condition, which would resolve the package to its (maybe absent) build.
+import { buildNextApp } from "../../conformance/src/next/build-next-app.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const fixtureDir = path.join(here, "fixture-app");
+
+/**
+ * Vitest globalSetup: compiles the adapter, core and the Redis bus into the fixture app, then
+ * `next build`s it, once for every test file. Skipped when nothing it depends on changed.
+ */
+export default buildNextApp({
+  label: "next-app tests",
+  dir: fixtureDir,
+  compile: path.join(here, "tsconfig.fixture-deps.json"),
+  inputs: ["../src", "../../core/src", "../../redis/src"].map((dir) => path.resolve(here, dir)),
+});

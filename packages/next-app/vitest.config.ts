@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+import { sharedTestConfig } from "../../vitest.shared.js";
+
+export default defineConfig({
+  ...sharedTestConfig,
+  test: {
+    ...sharedTestConfig.test,
+    // Compiles the adapter into the fixture app and runs `next build` on it, once per run.
+    globalSetup: ["test/build-fixture.ts"],
+    // Starting a Next server, and a dev server's first compile, take seconds.
+    hookTimeout: 120_000,
+  },
+});
