@@ -43,7 +43,7 @@ export interface EventwireMiddleware {
 const upgradeRequired = JSON.stringify({ error: "upgrade_required", message: "WebSocket upgrades on this path need events.attach(server)" });
 
 /**
- * Express 5 middleware serving `hub` on one path (its README shows how): GET streams SSE, OPTIONS
+ * Express (4.21+ and 5) middleware serving `hub` on one path (its README shows how): GET streams SSE, OPTIONS
  * answers a CORS preflight, anything else goes to `next()`. Call `attach(server)` for WebSockets.
  *
  * @throws TypeError when `path` or `upgradePath` does not start with "/".

@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Hub } from "@eventwire/core";
-import type { StartedServer } from "@eventwire/conformance";
+import { runConformance, type StartedServer } from "@eventwire/conformance";
 import express from "express";
 import { eventwire } from "../src/index.js";
 
@@ -19,11 +19,28 @@ export async function listen(app: express.Express, path: string, attach: (server
   };
 }
 
-/** An Express 5 app serving `hub` with the middleware mounted on the app, at /events. */
-export function startServer(hub: Hub, port = 0): Promise<StartedServer> {
-  const app = express();
+/** Express itself: version 5 (`express`) or 4 (`express4`, an alias of express@4). */
+export type Express = typeof express;
+
+/** An Express app (5 unless `framework` is 4) serving `hub` with the middleware mounted on the app, at /events. */
+export function startServer(hub: Hub, port = 0, framework: Express = express): Promise<StartedServer> {
+  const app = framework();
   const events = eventwire(hub);
   app.use(events);
   app.use((_request, response) => void response.status(404).json({ error: "not_found" }));
   return listen(app, "/events", (server) => events.attach(server), port);
+}
+
+/** The whole conformance suite on an Express app of `framework`, the middleware on the app and on a Router under /api. */
+export function runExpressConformance(name: string, framework: Express): void {
+  runConformance(`${name} app`, (hub) => startServer(hub, 0, framework));
+  // The stream is at /api/events: the middleware on a Router mounted under a prefix.
+  runConformance(`${name} router under /api`, async (hub) => {
+    const app = framework();
+    const router = framework.Router();
+    const events = eventwire(hub, { upgradePath: "/api/events" });
+    router.use(events);
+    app.use("/api", router);
+    return listen(app, "/api/events", (server) => events.attach(server));
+  });
 }
