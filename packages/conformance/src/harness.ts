@@ -24,6 +24,12 @@ export interface ConformanceOptions {
    * WebSocket cases asserts that a WebSocket handshake never opens. Default: both.
    */
   transports?: readonly Transport[];
+  /**
+   * The largest event the bus carries, in bytes of its JSON (NATS: the server's `max_payload`,
+   * 1 MiB by default). The one-big-event case sizes its event to stay under it. Default: no limit
+   * (the case sends 4 MiB, more than loopback's socket buffers take at once).
+   */
+  maxEventBytes?: number;
 }
 
 /** Records what the hub logs, so a test can say what it expected to see. */
@@ -83,6 +89,11 @@ export class Harness extends ClientScope {
       sseUrl: (query) => withQuery(server.url, query),
       wsUrl: (query) => withQuery(server.url.replace(/^http/, "ws"), query),
     };
+  }
+
+  /** The largest event the bus carries; see {@link ConformanceOptions.maxEventBytes}. */
+  get maxEventBytes(): number {
+    return this.options.maxEventBytes ?? Infinity;
   }
 
   /** Whether hubs share history through the bus (Redis, NATS) rather than each keeping its own. */
