@@ -53,7 +53,8 @@ export function eventwire(hub: HubSource, options: EventwireAppOptions = {}): Ev
     if (request.headers.get("upgrade")?.toLowerCase() === "websocket") {
       return new Response(websocketUnavailable, { status: 501, headers: { "content-type": "application/json" } });
     }
-    return sseResponse(hubOf(), requestFromWeb(request, { remoteAddress: remoteAddress(request) }));
+    // The request's signal: a client that leaves while `authorize` runs leaves nothing behind.
+    return sseResponse(hubOf(), requestFromWeb(request, { remoteAddress: remoteAddress(request) }), {}, request.signal);
   };
   return { GET: handle, OPTIONS: handle };
 }
