@@ -1,5 +1,6 @@
 import { createHub, type Bus, type Hub, type HubOptions, type Logger } from "@eventwire/core";
 import { ClientScope } from "./client-scope.js";
+import type { ServedHub } from "./served-hub.js";
 
 /** What an adapter's test starts: a real server of its framework serving `hub`. */
 export interface StartedServer {
@@ -11,6 +12,39 @@ export interface StartedServer {
 
 /** Starts a server of the adapter's framework that serves `hub` at some path. */
 export type ServerFactory = (hub: Hub) => Promise<StartedServer>;
+
+/**
+ * Makes hubs and their servers elsewhere: in a process of another runtime (remote/runtime-process.ts).
+ * `options` are the case's hub options, `logger` where the hub's logs must end up.
+ */
+export interface HubHost {
+  open(options: HubOptions, logger: Logger): Promise<StartedServer & { hub: ServedHub }>;
+}
+
+/**
+ * What the server under test can do, where a runtime differs (capabilities, not skips): the suite
+ * runs the cases for what it declares.
+ */
+export interface Capabilities {
+  /**
+   * How a WebSocket peer that stops answering is dropped. `"hub-pings"` (default): the hub's
+   * protocol pings every `heartbeatMs`. `{ runtimeIdleMs }`: the runtime's own keepalive (Bun, Deno),
+   * which drops a silent peer within about that long when `heartbeatMs` is 1,000.
+   */
+  liveness?: "hub-pings" | { runtimeIdleMs: number };
+  /**
+   * Whether replies to actions come in the order of the requests when handlers answer at once.
+   * Default true; false where action handlers run in the test process while the hub runs in another
+   * (runConformanceInProcess): every reply then comes when its handler's answer is back.
+   */
+  repliesInRequestOrder?: boolean;
+  /**
+   * The close code a client sees after sending invalid UTF-8 in a text frame. Default 1007 (the
+   * runtime's WebSocket fails the connection with it); 1006 where it drops the connection without a
+   * close frame (Deno).
+   */
+  invalidUtf8Close?: 1007 | 1006;
+}
 
 export interface ConformanceOptions {
   /**
@@ -30,6 +64,7 @@ export interface ConformanceOptions {
    * (the case sends 4 MiB, more than loopback's socket buffers take at once).
    */
   maxEventBytes?: number;
+  capabilities?: Capabilities;
 }
 
 /** Records what the hub logs, so a test can say what it expected to see. */
@@ -46,7 +81,7 @@ export class RecordingLogger implements Logger {
 
 /** A hub serving on a real server of the adapter under test. */
 export interface Served {
-  hub: Hub;
+  hub: ServedHub;
   logger: RecordingLogger;
   /** The events URL with a query (`"session=CA_1"`), over http. */
   sseUrl(query?: string): string;
@@ -59,7 +94,7 @@ export class Harness extends ClientScope {
   #busNames = 0;
 
   constructor(
-    private readonly factory: ServerFactory,
+    private readonly factory: ServerFactory | HubHost,
     private readonly options: ConformanceOptions,
   ) {
     super();
@@ -72,13 +107,7 @@ export class Harness extends ClientScope {
   async serve(options: HubOptions = {}, busName?: string): Promise<Served> {
     const logger = new RecordingLogger();
     const name = busName ?? `conformance-${process.pid}-${Date.now().toString(36)}-${this.#busNames++}`;
-    const bus = this.options.bus?.(name);
-    const hub = createHub({ authorize: true, logger, ...options, ...(bus ? { bus } : {}) });
-    await hub.ready();
-    const server = await this.factory(hub).catch(async (error: unknown) => {
-      await hub.close();
-      throw error;
-    });
+    const { hub, ...server } = await this.#start({ authorize: true, logger, ...options }, name);
     // Closed in reverse: clients, then the hub (connections end gracefully), then the server.
     this.defer(() => server.close());
     this.defer(() => hub.close());
@@ -96,6 +125,24 @@ export class Harness extends ClientScope {
     return this.options.maxEventBytes ?? Infinity;
   }
 
+  /** What the server under test declares it can do. */
+  get capabilities(): Capabilities {
+    return this.options.capabilities ?? {};
+  }
+
+  async #start(options: HubOptions, busName: string): Promise<StartedServer & { hub: ServedHub }> {
+    const factory = this.factory;
+    if (typeof factory !== "function") return factory.open(options, options.logger!);
+    const bus = this.options.bus?.(busName);
+    const hub = createHub({ ...options, ...(bus ? { bus } : {}) });
+    await hub.ready();
+    const server = await factory(hub).catch(async (error: unknown) => {
+      await hub.close();
+      throw error;
+    });
+    return { hub, ...server };
+  }
+
   /** Whether hubs share history through the bus (Redis, NATS) rather than each keeping its own. */
   get sharedBus(): boolean {
     return this.options.bus !== undefined;
@@ -103,7 +150,7 @@ export class Harness extends ClientScope {
 }
 
 /** Publishes each event in order; resolves to their ids. */
-export async function publishAll(hub: Hub, events: { event: string; [field: string]: unknown }[]): Promise<string[]> {
+export async function publishAll(hub: ServedHub, events: { event: string; [field: string]: unknown }[]): Promise<string[]> {
   const ids: string[] = [];
   for (const event of events) ids.push(await hub.publish(event));
   return ids;

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe } from "vitest";
 import { authorizationCases } from "./cases/authorization.js";
 import { deliveryCases } from "./cases/delivery.js";
 import { resumeCases } from "./cases/resume.js";
@@ -10,10 +10,13 @@ import { thirdPartyClientCases } from "./cases/third-party-clients.js";
 import { streamLifetimeCases } from "./cases/stream-lifetime.js";
 import { websocketNotOfferedCases } from "./cases/websocket-not-offered.js";
 import { wsProtocolCases } from "./cases/ws-protocol.js";
-import { Harness, transports, type ConformanceOptions, type ServerFactory } from "./harness.js";
+import { Harness, transports, type ConformanceOptions, type ServerFactory, type Transport } from "./harness.js";
+import { RuntimeProcess, type RuntimeCommand } from "./remote/runtime-process.js";
 
 export { Harness, RecordingLogger, openStream, publishAll, refusal, withIds, transports } from "./harness.js";
-export type { ConformanceOptions, Served, ServerFactory, StartedServer, StreamClient, Transport } from "./harness.js";
+export type { Capabilities, ConformanceOptions, HubHost, Served, ServerFactory, StartedServer, StreamClient, Transport } from "./harness.js";
+export type { ServedHub } from "./served-hub.js";
+export { RemoteHub, RuntimeProcess, type RuntimeCommand } from "./remote/runtime-process.js";
 export { ClientScope } from "./client-scope.js";
 export { SseClient } from "./sse-client.js";
 export { SseParser, type ParsedSseEvent } from "./sse-parser.js";
@@ -33,29 +36,58 @@ export { TcpProxy } from "./tcp-proxy.js";
  * ```
  */
 export function runConformance(name: string, factory: ServerFactory, options: ConformanceOptions = {}): void {
+  const offered = offeredTransports(options);
+  describe(`eventwire conformance: ${name}`, () => {
+    allCases(() => new Harness(factory, options), offered);
+  });
+}
+
+/**
+ * Runs the whole suite against hubs served in a process of another runtime (Bun, Deno): `command`
+ * starts it once for the suite (an entry file that calls `hostHubs` from
+ * `@eventwire/conformance/remote`); each case opens its hubs in it. A crash of the process fails
+ * the cases.
+ */
+export function runConformanceInProcess(name: string, command: RuntimeCommand, options: Omit<ConformanceOptions, "bus"> = {}): void {
+  const offered = offeredTransports(options);
+  describe(`eventwire conformance: ${name}`, () => {
+    let runtime: RuntimeProcess | undefined;
+    beforeAll(async () => {
+      runtime = await RuntimeProcess.start(command);
+    }, (command.startTimeoutMs ?? 60_000) + 5_000);
+    afterAll(() => runtime?.stop());
+    const capabilities = { repliesInRequestOrder: false, ...options.capabilities };
+    allCases(() => new Harness({ open: (hubOptions, logger) => runtime!.open(hubOptions, logger) }, { ...options, capabilities }), offered);
+  });
+}
+
+function offeredTransports(options: ConformanceOptions): readonly Transport[] {
   const offered = options.transports ?? transports;
   if (!offered.includes("sse") || offered.some((transport) => !transports.includes(transport))) {
     throw new TypeError(`runConformance: transports must include "sse" and name only "sse" and "websocket", got ${JSON.stringify(offered)}`);
   }
-  describe(`eventwire conformance: ${name}`, () => {
-    let harness: Harness;
-    beforeEach(() => {
-      harness = new Harness(factory, options);
-    });
-    afterEach(async () => {
-      await harness.closeAll();
-    });
-    const current = () => harness;
-    deliveryCases(current, offered);
-    sseProtocolCases(current);
-    sseEventLineCases(current, offered);
-    if (offered.includes("websocket")) wsProtocolCases(current);
-    else websocketNotOfferedCases(current);
-    authorizationCases(current, offered);
-    resumeCases(current, offered);
-    slowReaderCases(current, offered);
-    shutdownCases(current, offered);
-    streamLifetimeCases(current, offered);
-    thirdPartyClientCases(current, offered);
+  return offered;
+}
+
+/** Every case for the transports offered, each with a fresh harness closed after it. */
+function allCases(makeHarness: () => Harness, offered: readonly Transport[]): void {
+  let harness: Harness;
+  beforeEach(() => {
+    harness = makeHarness();
   });
+  afterEach(async () => {
+    await harness.closeAll();
+  });
+  const current = () => harness;
+  deliveryCases(current, offered);
+  sseProtocolCases(current);
+  sseEventLineCases(current, offered);
+  if (offered.includes("websocket")) wsProtocolCases(current);
+  else websocketNotOfferedCases(current);
+  authorizationCases(current, offered);
+  resumeCases(current, offered);
+  slowReaderCases(current, offered);
+  shutdownCases(current, offered);
+  streamLifetimeCases(current, offered);
+  thirdPartyClientCases(current, offered);
 }

@@ -12,10 +12,10 @@ export interface EventwireHonoOptions {
    */
   upgradeWebSocket?: UpgradeWebSocket<any, any>;
   /**
-   * The client's address for `authorize` (docs/protocol.md#sessions-scopes-and-authorization). Default: the socket's address on
-   * `@hono/node-server` (`c.env.incoming.socket.remoteAddress`, as its `getConnInfo` reads it),
-   * `undefined` elsewhere. On other runtimes pass their `getConnInfo`:
-   * `(c) => getConnInfo(c).remote.address`.
+   * The client's address for `authorize` (docs/protocol.md#sessions-scopes-and-authorization).
+   * Default: where each runtime's `getConnInfo` reads it: the socket's on `@hono/node-server`,
+   * `server.requestIP(request)` on Bun, the handler info's `remoteAddr` on Deno; `undefined`
+   * elsewhere. Behind a proxy, or on another runtime, pass your own: `(c) => getConnInfo(c).remote.address`.
    */
   remoteAddress?: (c: Context) => string | undefined;
 }
@@ -24,10 +24,18 @@ interface NodeServerBindings {
   incoming?: { socket?: { remoteAddress?: string } };
 }
 
-/** Where @hono/node-server (and @hono/node-ws's upgrade requests) keep the Node request. */
-function nodeRemoteAddress(c: Context): string | undefined {
-  const env = c.env as (NodeServerBindings & { server?: NodeServerBindings }) | undefined;
-  return (env?.server ?? env)?.incoming?.socket?.remoteAddress;
+/** What `c.env` holds on each runtime: Node's request (@hono/node-server), Bun's server, Deno's handler info. */
+type RuntimeBindings = NodeServerBindings & {
+  server?: NodeServerBindings;
+  requestIP?(request: Request): { address: string } | null;
+  remoteAddr?: { hostname?: string };
+};
+
+/** The client's address where the runtime keeps it, as Hono's `getConnInfo` of each runtime reads it. */
+function runtimeRemoteAddress(c: Context): string | undefined {
+  const env = c.env as RuntimeBindings | undefined;
+  if (typeof env?.requestIP === "function") return env.requestIP(c.req.raw)?.address;
+  return (env?.server ?? env)?.incoming?.socket?.remoteAddress ?? env?.remoteAddr?.hostname;
 }
 
 function isWsSocket(raw: unknown): raw is SocketLike {
@@ -47,7 +55,7 @@ export function eventwire(hub: Hub, options: EventwireHonoOptions = {}): Hono {
   if (typeof hub !== "object" || hub === null || typeof hub.ws !== "function" || typeof hub.admit !== "function") {
     throw new TypeError("@eventwire/hono: eventwire(hub, options) needs a hub from createHub() as its first argument");
   }
-  const { upgradeWebSocket, remoteAddress = nodeRemoteAddress } = options;
+  const { upgradeWebSocket, remoteAddress = runtimeRemoteAddress } = options;
   if (upgradeWebSocket !== undefined && typeof upgradeWebSocket !== "function") {
     throw new TypeError("@eventwire/hono: options.upgradeWebSocket must be the runtime's upgradeWebSocket (createNodeWebSocket({ app }).upgradeWebSocket on Node)");
   }

@@ -1,6 +1,7 @@
 import type { EventwireRequest } from "@eventwire/core";
 import { describe, expect, it } from "vitest";
 import { openStream, publishAll, refusal, transports, withIds, type Harness, type Transport } from "../harness.js";
+import { until } from "../wait.js";
 
 /** docs/protocol.md#sessions-scopes-and-authorization: what authorize sees and grants, and every refusal of its table on both transports. */
 export function authorizationCases(harness: () => Harness, offered: readonly Transport[] = transports): void {
@@ -89,6 +90,8 @@ export function authorizationCases(harness: () => Harness, offered: readonly Tra
     it("answers 500 / close 1011 when authorize throws, and logs it", async () => {
       const served = await harness().serve({ authorize: () => { throw new Error("db down"); } });
       expect(await refusal(harness(), transport, served)).toMatchObject(refused(500, 1011));
+      // A hub in another process reports its log beside the response, not before it.
+      await until(() => served.logger.errors.length > 0, "the hub to log the failure");
       expect(served.logger.errors).toEqual(["[eventwire] authorize threw"]);
     });
   });

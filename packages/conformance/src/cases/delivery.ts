@@ -107,12 +107,12 @@ export function deliveryCases(harness: () => Harness, offered: readonly Transpor
       const served = await harness().serve(options);
       const a = await openStream(harness(), transport, served, "session=CA_1");
       const b = await openStream(harness(), transport, served);
-      const before = served.hub.stats();
+      const before = (await served.hub.stats());
       expect(before.connections).toEqual(transport === "sse" ? { sse: 2, websocket: 0 } : { sse: 0, websocket: 2 });
       await publishAll(served.hub, trace);
       await a.waitForEvents(3);
       await b.waitForEvents(7);
-      expect(served.hub.stats().events).toEqual({ published: before.events.published + 8, delivered: before.events.delivered + 10, dropped: 0 });
+      expect((await served.hub.stats()).events).toEqual({ published: before.events.published + 8, delivered: before.events.delivered + 10, dropped: 0 });
     });
   });
 }

@@ -107,7 +107,7 @@ export function resumeCases(harness: () => Harness, offered: readonly Transport[
       const live = await served.hub.publish({ event: "after" });
       await client.waitForEvents(400);
       expect(client.messages).toEqual([...withIds(events, ids).slice(1), { event: "after", id: live }]);
-      expect(served.hub.stats().events.dropped).toBe(0);
+      expect((await served.hub.stats()).events.dropped).toBe(0);
     });
   });
 }

@@ -11,9 +11,9 @@ export function shutdownCases(harness: () => Harness, offered: readonly Transpor
       const sockets = websocket ? [await harness().ws(served.wsUrl()), await harness().ws(served.wsUrl("session=S"))] : [];
       const sse = await harness().sse(served.sseUrl());
       const scoped = await harness().sse(served.sseUrl("session=S"));
-      expect(served.hub.stats().connections).toEqual({ sse: 2, websocket: sockets.length });
+      expect((await served.hub.stats()).connections).toEqual({ sse: 2, websocket: sockets.length });
       await served.hub.close();
-      expect(served.hub.stats().connections).toEqual({ sse: 0, websocket: 0 });
+      expect((await served.hub.stats()).connections).toEqual({ sse: 0, websocket: 0 });
       for (const socket of sockets) expect(await socket.waitForClose()).toBe(1001);
       await sse.waitForEnd();
       await scoped.waitForEnd();
@@ -36,11 +36,11 @@ export function shutdownCases(harness: () => Harness, offered: readonly Transpor
       await client.waitForEvents(2);
       await served.hub.close();
       await piping;
-      const published = served.hub.stats().events.published;
+      const published = (await served.hub.stats()).events.published;
       const pulledAtClose = pulled;
       agent.emit("bot.word", { word: "late" });
       await new Promise((resolve) => setTimeout(resolve, 30));
-      expect(served.hub.stats().events.published).toBe(published);
+      expect((await served.hub.stats()).events.published).toBe(published);
       expect(pulled).toBe(pulledAtClose);
       expect(agent.listenerCount("bot.word")).toBe(0);
       await expect(served.hub.publish({ event: "late" })).rejects.toThrow(/closed/);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { openStream, publishAll, transports, withIds, type Harness, type Transport } from "../harness.js";
+import type { ServedHub } from "../served-hub.js";
 import { until } from "../wait.js";
 import { WsClient } from "../ws-client.js";
 
@@ -19,7 +20,7 @@ export function slowReaderCases(harness: () => Harness, offered: readonly Transp
       const watcher = await openStream(harness(), "sse", served);
       reader.pause();
       const published = await publishUntilClosed(served.hub);
-      expect(served.hub.stats().events.dropped).toBe(1);
+      expect((await served.hub.stats()).events.dropped).toBe(1);
       await watcher.waitForEvents(published.length, 20_000);
       expect(watcher.events).toEqual(published);
       reader.resume();
@@ -42,7 +43,7 @@ export function slowReaderCases(harness: () => Harness, offered: readonly Transp
       const ids = await publishAll(served.hub, events);
       await reader.waitForEvents(2, 20_000);
       expect(reader.events).toEqual(withIds(events, ids));
-      expect(served.hub.stats().events.dropped).toBe(0);
+      expect((await served.hub.stats()).events.dropped).toBe(0);
     });
 
     if (offered.includes("websocket")) it("closes a WebSocket that stops reading with 1013, and its resume loses nothing", async () => {
@@ -52,7 +53,7 @@ export function slowReaderCases(harness: () => Harness, offered: readonly Transp
       const raw = (reader.socket as unknown as { _socket: import("node:net").Socket })._socket;
       raw.pause();
       const published = await publishUntilClosed(served.hub);
-      expect(served.hub.stats().events.dropped).toBe(1);
+      expect((await served.hub.stats()).events.dropped).toBe(1);
       await watcher.waitForEvents(published.length, 20_000);
       expect(watcher.events).toEqual(published);
       raw.resume();
@@ -72,10 +73,10 @@ export function slowReaderCases(harness: () => Harness, offered: readonly Transp
  * Publishes 1 KB events in small batches, letting healthy readers keep up, until the hub reports
  * a reader dropped; bounded, so a hub that never drops one fails the test rather than filling memory.
  */
-async function publishUntilClosed(hub: import("@eventwire/core").Hub): Promise<Record<string, unknown>[]> {
+async function publishUntilClosed(hub: ServedHub): Promise<Record<string, unknown>[]> {
   const published: Record<string, unknown>[] = [];
-  const dropped = () => hub.stats().events.dropped > 0;
-  for (let batch = 0; batch < 5_000 && !dropped(); batch++) {
+  const dropped = async () => (await hub.stats()).events.dropped > 0;
+  for (let batch = 0; batch < 5_000 && !(await dropped()); batch++) {
     // A batch is published without waiting on each event (the bus keeps their order), so the
     // time to fill a reader's buffers does not grow with a bus's round trip per event.
     const events = Array.from({ length: 16 }, (_, i) => ({ event: "bot.word", index: published.length + i, pad }));

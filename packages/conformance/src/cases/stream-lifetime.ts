@@ -28,7 +28,7 @@ export function streamLifetimeCases(harness: () => Harness, offered: readonly Tr
       }
       // Jittered by up to a tenth, downwards only: never before 90% of maxStreamMs.
       expect(Date.now() - opening).toBeGreaterThanOrEqual(maxStreamMs * 0.9);
-      expect(served.hub.stats().connections).toEqual({ sse: 0, websocket: 0 });
+      expect((await served.hub.stats()).connections).toEqual({ sse: 0, websocket: 0 });
 
       const missed = words(3, 2);
       ids.push(...(await publishAll(served.hub, missed)));

@@ -37,7 +37,7 @@ export function thirdPartyClientCases(harness: () => Harness, offered: readonly 
       ids.push(...(await publishAll(served.hub, events.slice(2, 3))));
       await until(() => client.received.length === 2, "a live event");
       await proxy.stop(); // the connection drops without an end, as when a server crashes
-      await until(() => served.hub.stats().connections[kind.transport] === 0, "the hub to see the stream gone");
+      await until(async () => (await served.hub.stats()).connections[kind.transport] === 0, "the hub to see the stream gone");
       ids.push(...(await publishAll(served.hub, events.slice(3, 5))));
       await proxy.start();
       await until(() => client.received.length >= 4, `the client to retry and resume (has ${JSON.stringify(client.received)})`);
@@ -60,7 +60,7 @@ export function thirdPartyClientCases(harness: () => Harness, offered: readonly 
       // hub would answer 503, on which an EventSource gives up); then another comes up.
       await proxy.stop({ keepConnections: true });
       const closing = first.hub.close();
-      await until(() => first.hub.stats().connections[kind.transport] === 0, "the old server to end its stream");
+      await until(async () => (await first.hub.stats()).connections[kind.transport] === 0, "the old server to end its stream");
       await proxy.stop();
       await closing;
       const second = await harness().serve({ retryMs: 200 }, busName);

@@ -12,7 +12,7 @@ export function websocketNotOfferedCases(harness: () => Harness): void {
       const served = await harness().serve();
       const client = harness().wsRaw(served.wsUrl());
       expect(await client.opened).toBe(false);
-      expect(served.hub.stats().connections).toEqual({ sse: 0, websocket: 0 });
+      expect((await served.hub.stats()).connections).toEqual({ sse: 0, websocket: 0 });
       const stream = await harness().sse(served.sseUrl());
       expect(stream.status).toBe(200);
     });

@@ -2,6 +2,15 @@ import { describe, expect, it } from "vitest";
 import { publishAll, withIds, type Harness } from "../harness.js";
 import { delay, until } from "../wait.js";
 
+/**
+ * Replies as the cases compare them: in the order they came, or sorted where replies need not keep
+ * the order of requests (see Capabilities.repliesInRequestOrder).
+ */
+function inReplyOrder<T>(harness: Harness, replies: readonly T[]): T[] {
+  if (harness.capabilities.repliesInRequestOrder !== false) return [...replies];
+  return [...replies].sort((a, b) => (JSON.stringify(a) ?? "").localeCompare(JSON.stringify(b) ?? ""));
+}
+
 /** docs/protocol.md#wire-protocol and docs/protocol.md#load-and-bad-input: frames, pings, actions and their replies, message limits. */
 export function wsProtocolCases(harness: () => Harness): void {
   describe("WebSocket protocol", () => {
@@ -55,15 +64,15 @@ export function wsProtocolCases(harness: () => Harness): void {
       client.send(Buffer.from([0x7b, 0x7d]));
       client.send({ action: "ping", ref: 3 });
       await client.waitForMessages(6);
-      expect(client.messages.map((m) => [m.event, m.code, m.ref])).toEqual([
+      expect(inReplyOrder(harness(), client.messages.map((m) => [m.event, m.code, m.ref]))).toEqual(inReplyOrder(harness(), [
         ["error", "bad_json", undefined],
         ["error", "bad_json", undefined],
         ["error", "unknown_action", 1],
         ["error", "action_failed", 2],
         ["error", "bad_json", undefined],
         ["pong", undefined, 3],
-      ]);
-      expect(client.messages[3]!.message).toBe("boom");
+      ]));
+      expect(client.messages.find((m) => m.code === "action_failed")!.message).toBe("boom");
       const id = await served.hub.publish({ event: "still.open" });
       await client.waitForEvents(1);
       expect(client.events).toEqual([{ event: "still.open", id }]);
@@ -94,7 +103,9 @@ export function wsProtocolCases(harness: () => Harness): void {
       const served = await harness().serve();
       const client = await harness().ws(served.wsUrl());
       client.socket.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
-      expect(await client.waitForClose()).toBe(1007);
+      // The runtime's WebSocket checks the frame before the hub sees it: Deno's drops the connection.
+      expect(await client.waitForClose()).toBe(harness().capabilities.invalidUtf8Close ?? 1007);
+      await until(async () => (await served.hub.stats()).connections.websocket === 0, "the connection to leave the hub's count");
     });
 
     it("keeps messages sent while an async authorize is still running", async () => {
@@ -110,10 +121,22 @@ export function wsProtocolCases(harness: () => Harness): void {
       expect(client.messages).toEqual([]);
       release();
       await client.waitForMessages(2);
-      expect(client.messages).toEqual([{ event: "ack", ref: 1, result: "first" }, { event: "pong", ref: 2 }]);
+      expect(inReplyOrder(harness(), client.messages)).toEqual([{ event: "ack", ref: 1, result: "first" }, { event: "pong", ref: 2 }]);
     });
 
     it("pings every heartbeatMs and drops a peer that stops answering, keeping one that answers", async () => {
+      const liveness = harness().capabilities.liveness ?? "hub-pings";
+      if (liveness !== "hub-pings") {
+        // The runtime pings (Bun, Deno): the adapter or the server sets its keepalive from heartbeatMs.
+        const served = await harness().serve({ heartbeatMs: 1_000 });
+        const healthy = await harness().ws(served.wsUrl());
+        const dead = await harness().ws(served.wsUrl(), { autoPong: false });
+        await until(() => dead.closeCode !== undefined, "the runtime to drop the silent peer", liveness.runtimeIdleMs);
+        expect(healthy.pings).toBeGreaterThanOrEqual(1);
+        expect(healthy.closeCode).toBeUndefined();
+        await until(async () => (await served.hub.stats()).connections.websocket === 1, "the dropped peer to leave the hub's count");
+        return;
+      }
       const served = await harness().serve({ heartbeatMs: 50 });
       const healthy = await harness().ws(served.wsUrl());
       const dead = await harness().ws(served.wsUrl(), { autoPong: false });
@@ -121,7 +144,7 @@ export function wsProtocolCases(harness: () => Harness): void {
       expect(dead.closeCode).toBe(1006); // terminated, no closing handshake
       expect(healthy.pings).toBeGreaterThanOrEqual(2);
       expect(healthy.closeCode).toBeUndefined();
-      expect(served.hub.stats().connections.websocket).toBe(1);
+      expect((await served.hub.stats()).connections.websocket).toBe(1);
     });
   });
 }

@@ -1,0 +1,1 @@
+export { hostHubs, type HostedServer } from "./hub-host.js";
