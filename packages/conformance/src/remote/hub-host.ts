@@ -12,11 +12,9 @@
  * ```
  * Runs on Node's APIs that Bun and Deno implement too (`process.stdin`, `process.stdout`).
  */
-import { ActionError, createHub, type ActionContext, type Grant, type Hub, type HubOptions, type Logger } from "@eventwire/core";
+import { createHub, type ActionContext, type Grant, type Hub, type HubOptions, type Logger } from "@eventwire/core";
 import { EventEmitter } from "node:events";
-import { lineReader, wireError, type ChildCall, type ChildNote, type ChildReply, type OpenResult, type ParentNote, type ParentReply, type ParentRequest, type WireError } from "./messages.js";
-
-type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
+import { fromWire, lineReader, type DistributiveOmit, wireError, type ChildCall, type ChildNote, type ChildReply, type OpenResult, type ParentNote, type ParentReply, type ParentRequest } from "./messages.js";
 
 /** A server serving one hub, as the runtime's entry file starts it. */
 export interface HostedServer {
@@ -39,12 +37,6 @@ export function hostHubs(serve: (hub: Hub) => Promise<HostedServer>): void {
       calls.set(id, { resolve: resolve as (value: unknown) => void, reject });
       write({ ...message, call: id } as ChildCall);
     });
-
-  const fromWire = (error: WireError): Error => {
-    const thrown = error.code !== undefined ? new ActionError(error.code, error.message) : new Error(error.message);
-    if (error.name && error.code === undefined) thrown.name = error.name;
-    return thrown;
-  };
 
   function logger(hub: number): Logger {
     return {

@@ -5,7 +5,7 @@
  * `call` and gets one `reply`; notes need no answer. Lines arrive in order, so a note sent before a
  * reply (an action's `ctx.send`, say) takes effect before it.
  */
-import type { EventwireRequest, HubStats } from "@eventwire/core";
+import { ActionError, type EventwireRequest, type HubStats } from "@eventwire/core";
 
 /** The test's hub options with functions left out: `authorize: "remote"` is answered by the test. */
 export type WireHubOptions = Record<string, unknown> & { authorize?: boolean | "remote" };
@@ -42,6 +42,9 @@ export type ChildNote =
   | { op: "connection-closed"; connection: string }
   | { op: "pipe-returned"; source: number };
 
+/** `Omit` over each member of a union: a request or call without its `id` / `call`. */
+export type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
+
 export type OpenResult = { hub: number; url: string };
 export type { HubStats };
 
@@ -52,6 +55,13 @@ export function wireError(error: unknown): WireError {
     return { message: error.message, name: error.name, ...(typeof code === "string" ? { code } : {}) };
   }
   return { message: String(error) };
+}
+
+/** The error again on the other side: an ActionError keeps its code (the client sees it), others their message. */
+export function fromWire(error: WireError): Error {
+  const thrown = error.code !== undefined ? new ActionError(error.code, error.message) : new Error(error.message);
+  if (error.name && error.code === undefined) thrown.name = error.name;
+  return thrown;
 }
 
 /** Splits a byte stream into lines and hands each parsed JSON line to `onMessage` (others to `onOther`). */

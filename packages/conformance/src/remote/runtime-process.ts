@@ -1,8 +1,8 @@
-import { ActionError, MemoryBus, type ActionContext, type ActionHandler, type EventwireRequest, type HubOptions, type HubStats, type Logger } from "@eventwire/core";
+import { MemoryBus, type ActionContext, type ActionHandler, type EventwireRequest, type HubOptions, type HubStats, type Logger } from "@eventwire/core";
 import { spawn, type ChildProcess } from "node:child_process";
 import type { EventEmitter } from "node:events";
 import type { ServedHub } from "../served-hub.js";
-import { lineReader, wireError, type ChildCall, type ChildNote, type ChildReply, type OpenResult, type ParentNote, type ParentReply, type ParentRequest, type WireError, type WireHubOptions } from "./messages.js";
+import { fromWire, lineReader, type DistributiveOmit, wireError, type ChildCall, type ChildNote, type ChildReply, type OpenResult, type ParentNote, type ParentReply, type ParentRequest, type WireHubOptions } from "./messages.js";
 
 /** How to start a hub process: a runtime's binary and the arguments that run its entry file (see hub-host.ts). */
 export interface RuntimeCommand {
@@ -14,8 +14,6 @@ export interface RuntimeCommand {
 }
 
 type Pending = { resolve(value: unknown): void; reject(error: Error): void };
-type DistributiveOmit<T, K extends keyof never> = T extends unknown ? Omit<T, K> : never;
-
 /**
  * A hub process of another runtime (Bun, Deno), started once for a suite, in which each case opens
  * fresh hubs with its options and a server of the runtime serving each. Its hubs are driven through
@@ -161,7 +159,7 @@ export class RuntimeProcess {
     } catch (error) {
       reply = { reply: call.call, error: wireError(error) };
     }
-    this.note(reply as unknown as ParentNote);
+    if (!this.#failure) this.#write(reply);
   }
 
   #run(call: ChildCall): unknown {
@@ -246,12 +244,6 @@ export class RemoteHub implements ServedHub {
     this.runtime.addAction(this.id, name, handler);
     void this.runtime.request({ op: "action", hub: this.id, name });
   }
-}
-
-function fromWire(error: WireError): Error {
-  const thrown = error.code !== undefined ? new ActionError(error.code, error.message) : new Error(error.message);
-  if (error.name && error.code === undefined) thrown.name = error.name;
-  return thrown;
 }
 
 /** Hub options as JSON; a function anywhere but `authorize` cannot cross the boundary and is refused. */
