@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { createHub } from "@eventwire/core";
-import { eventwire } from "@eventwire/hono";
+import { eventwire, guardNodeWebSocket } from "@eventwire/hono";
 import { FakeAgent } from "@eventwire/test-fixtures";
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
@@ -16,7 +16,8 @@ hub.attach(agent, { events: agent.events });
 agent.start();
 
 const app = new Hono();
-const { upgradeWebSocket, injectWebSocket, wss } = createNodeWebSocket({ app });
+// Guarded: @hono/node-ws's own upgrade listener crashes on some request targets (see the README).
+const { upgradeWebSocket, injectWebSocket, wss } = guardNodeWebSocket(createNodeWebSocket({ app }));
 Object.assign(wss.options, hub.wsServerOptions); // the hub's message-size limits, before a client connects
 // SSE on Web streams, and WebSocket through @hono/node-ws, both on GET /events.
 app.route("/events", eventwire(hub, { upgradeWebSocket }));

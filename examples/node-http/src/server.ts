@@ -24,7 +24,7 @@ const server = http.createServer((request, response) => {
 });
 server.on("upgrade", (request, socket, head) => {
   if (pathOf(request.url) === "/events") hub.handleUpgrade(request, socket, head);
-  else socket.destroy();
+  else socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
 });
 
 const port = Number(process.env.PORT ?? 3000);

@@ -23,6 +23,8 @@ export { SseParser, type ParsedSseEvent } from "./sse-parser.js";
 export { WsClient, type WsClientOptions } from "./ws-client.js";
 export { nodeHttpServer } from "./node-http-server.js";
 export { runServerCrashCases } from "./server-crash.js";
+export { runHostileCases } from "./hostile.js";
+export { rawRequest, type RawRequestOptions } from "./raw-request.js";
 export { until, eventually, delay } from "./wait.js";
 export { TcpProxy } from "./tcp-proxy.js";
 

@@ -83,9 +83,12 @@ export function eventwire(hub: Hub, options: EventwireHonoOptions = {}): Hono {
 
   const app = new Hono();
   app.get("/", async (c, next) => {
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return sseResponse(hub, neutral(c));
-    // A foreign Origin is refused in the handshake (docs/protocol.md#sessions-scopes-and-authorization); the rest is refused after it, with a close code.
-    if (!hub.originAllowed(c.req.header("origin"))) return c.json(errorBody("forbidden_origin", "this origin may not open a stream"), 403);
+    // The request's signal ends a stream whose client left, even one @hono/node-server never reads.
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return sseResponse(hub, neutral(c), {}, c.req.raw.signal);
+    // A foreign Origin or an unparseable target is refused in the handshake
+    // (docs/protocol.md#refusal-and-close-codes); the rest is refused after it, with a close code.
+    const refusal = hub.handshakeRefusal(neutral(c));
+    if (refusal) return new Response(refusal.body, { status: refusal.status, headers: refusal.headers(hub.options.retryMs) });
     if (!upgrade) return c.json(errorBody("websocket_unavailable", "this server serves SSE only: pass upgradeWebSocket to eventwire()"), 501);
     return (await upgrade(c, next)) ?? c.notFound();
   });
@@ -93,4 +96,5 @@ export function eventwire(hub: Hub, options: EventwireHonoOptions = {}): Hono {
   return app;
 }
 
+export { guardNodeWebSocket, type NodeWebSocket } from "./node-upgrade-guard.js";
 export default eventwire;

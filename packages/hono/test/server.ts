@@ -6,12 +6,12 @@ import { Hono } from "hono";
 import { once } from "node:events";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { eventwire } from "../src/index.js";
+import { eventwire, guardNodeWebSocket } from "../src/index.js";
 
-/** A Hono app served by @hono/node-server on `port` (0: a free one), WebSocket through @hono/node-ws, `hub` at /events. */
+/** A Hono app served by @hono/node-server on `port` (0: a free one), WebSocket through @hono/node-ws (guarded, as the README sets it up), `hub` at /events. */
 export async function startServer(hub: Hub, port = 0): Promise<StartedServer> {
   const app = new Hono();
-  const { upgradeWebSocket, injectWebSocket } = createNodeWebSocket({ app });
+  const { upgradeWebSocket, injectWebSocket } = guardNodeWebSocket(createNodeWebSocket({ app }));
   app.route("/events", eventwire(hub, { upgradeWebSocket }));
   const server = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" }) as Server;
   injectWebSocket(server);

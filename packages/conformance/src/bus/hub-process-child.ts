@@ -41,7 +41,9 @@ async function startServer(hub: Hub, serve: true | ChildServer, port: number): P
 async function openHub(bus: ChildBus | undefined, options: OpenOptions): Promise<ChildMessage> {
   if (open) throw new Error("a hub is already open");
   const makeBus = bus && ((await exported(bus.module, bus.export)) as (options: object) => Bus);
-  const hub = createHub({ authorize: true, ...options.hubOptions, ...(makeBus ? { bus: makeBus(bus.options) } : {}), logger });
+  const delay = options.authorizeDelayMs;
+  const authorize = delay ? () => new Promise<true>((resolve) => setTimeout(() => resolve(true), delay[0] + Math.random() * (delay[1] - delay[0]))) : true;
+  const hub = createHub({ authorize, ...options.hubOptions, ...(makeBus ? { bus: makeBus(bus.options) } : {}), logger });
   try {
     await hub.ready();
     open = { hub, server: options.serve === false ? undefined : await startServer(hub, options.serve, options.port ?? 0) };
@@ -66,6 +68,28 @@ async function publish(events: OutgoingEvent[], concurrent: boolean): Promise<Ch
   return { type: "published", results };
 }
 
+/** Heap and Buffer bytes; with `gc`, after collecting garbage until two measures agree within 64 KiB. */
+async function stats(gc: boolean): Promise<ChildMessage> {
+  const hub = open?.hub;
+  if (!hub) throw new Error("no hub is open");
+  const held = () => {
+    const { heapUsed, arrayBuffers } = process.memoryUsage();
+    return heapUsed + arrayBuffers;
+  };
+  let heldBytes = held();
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (gc && collect) {
+    for (let round = 0, last = Number.POSITIVE_INFINITY; round < 8; round++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      collect();
+      heldBytes = held();
+      if (Math.abs(heldBytes - last) < 64 * 1024) break;
+      last = heldBytes;
+    }
+  }
+  return { type: "stats", connections: hub.stats().connections, heldBytes };
+}
+
 async function closeHub(): Promise<ChildMessage> {
   const closing = open;
   open = undefined;
@@ -80,6 +104,7 @@ process.on("message", (message: ParentMessage) => {
     try {
       if (message.type === "open") send(await openHub(message.bus, message));
       else if (message.type === "publish") send(await publish(message.events, message.concurrent ?? false));
+      else if (message.type === "stats") send(await stats(message.gc ?? false));
       else send(await closeHub());
     } catch (error) {
       send({ type: "failed", error: error instanceof Error ? error.message : String(error) });

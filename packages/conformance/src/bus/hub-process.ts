@@ -27,6 +27,18 @@ export interface OpenOptions {
   /** Where it listens; default a free port. */
   port?: number;
   hubOptions?: Record<string, unknown>;
+  /**
+   * An async `authorize` that answers `true` after a random delay between these two (ms), so a
+   * client can leave while it runs. Default: the hub's `authorize: true`.
+   */
+  authorizeDelayMs?: [number, number];
+}
+
+/** What the open hub reports: its `hub.stats().connections`, and the memory the process holds. */
+export interface ChildStats {
+  connections: { sse: number; websocket: number };
+  /** Heap and Buffer bytes, after garbage collection when asked for (`stats({ gc: true })`). */
+  heldBytes: number;
 }
 
 /** An event to publish: a plain JSON object with a string `event`. */
@@ -37,12 +49,14 @@ export type PublishResult = { id: string } | { error: string };
 export type ParentMessage =
   | ({ type: "open"; bus?: ChildBus } & OpenOptions)
   | { type: "publish"; events: OutgoingEvent[]; concurrent?: boolean }
+  | { type: "stats"; gc?: boolean }
   | { type: "close" };
 
 export type ChildMessage =
   | { type: "ready" }
   | { type: "opened"; url?: string }
   | { type: "published"; results: PublishResult[] }
+  | ({ type: "stats" } & ChildStats)
   | { type: "closed" }
   | { type: "failed"; error: string }
   | { type: "log"; level: "warn" | "error"; message: string };
@@ -54,7 +68,8 @@ type Reply = Exclude<ChildMessage, { type: "ready" | "log" }>;
 const fromSource = import.meta.url.endsWith(".ts");
 const childScript = fileURLToPath(new URL(`./hub-process-child.${fromSource ? "ts" : "js"}`, import.meta.url));
 const typescriptHooks = new URL("../../typescript-hooks/register.mjs", import.meta.url).href;
-const execArgv = [...(fromSource ? ["--conditions=@eventwire/source"] : []), "--import", typescriptHooks];
+// `--expose-gc`: `stats({ gc: true })` collects garbage before it measures memory.
+const execArgv = [...(fromSource ? ["--conditions=@eventwire/source"] : []), "--expose-gc", "--import", typescriptHooks];
 
 /**
  * A real Node process of its own that runs one hub at a time on a bus: without a server (an agent
@@ -141,6 +156,13 @@ export class HubProcess {
       if ("error" in result) throw new Error(`publish failed: ${result.error}`);
       return result.id;
     });
+  }
+
+  /** The open hub's connections and the process's memory; `gc` collects garbage first, until the heap settles. */
+  async stats(options: { gc?: boolean } = {}): Promise<ChildStats> {
+    const reply = await this.#request({ type: "stats", gc: options.gc });
+    if (reply.type !== "stats") throw new Error(`the hub process answered ${reply.type} to stats`);
+    return { connections: reply.connections, heldBytes: reply.heldBytes };
   }
 
   /**
