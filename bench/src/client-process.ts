@@ -10,6 +10,8 @@ serveRequests({
   begin: (request) => client.begin(request.step as StepOptions),
   summary: (request) => client.summary(request.w0 as number, request.w1 as number),
   closeCodes: () => Object.fromEntries(client.closeCodes),
+  /** The latency histogram itself, for merging several load generators' (scale.ts). */
+  histogram: () => ({ counts: Array.from(client.latency.counts), total: client.latency.total, max: client.latency.max }),
   stop() {
     client.close();
     setImmediate(() => process.exit(0));

@@ -20,6 +20,13 @@ export interface ConnectOptions {
   concurrency?: number;
   /** Spread connections over this many loopback source addresses (127.0.0.1..). Default 4. */
   sourceAddresses?: number;
+  /** Spread connections over these ports (several server processes), round robin; default `[port]`. */
+  ports?: number[];
+  /**
+   * Scope connection i to session `call-((offset + i) % count)` (query `session=`); the first
+   * `unscoped` connections are not scoped. Default: none is scoped.
+   */
+  sessions?: { count: number; offset: number; unscoped?: number };
 }
 
 export interface StepOptions {
@@ -64,8 +71,10 @@ abstract class Subscriber {
     protected readonly options: ConnectOptions,
     localAddress: string,
     protected readonly ready: (error?: Error) => void,
+    protected readonly port: number = options.port,
+    protected readonly path: string = options.path,
   ) {
-    this.socket = connect({ host: "127.0.0.1", port: options.port, localAddress, noDelay: true });
+    this.socket = connect({ host: "127.0.0.1", port: this.port, localAddress, noDelay: true });
     this.socket.on("connect", () => this.socket.write(this.request()));
     this.socket.on("data", (chunk: Buffer) => this.onData(chunk));
     this.socket.on("error", (error) => this.ready(error));
@@ -122,7 +131,7 @@ abstract class Subscriber {
 class WsSubscriber extends Subscriber {
   protected request(): string {
     const key = randomBytes(16).toString("base64");
-    return `GET ${this.options.path} HTTP/1.1\r\nHost: 127.0.0.1:${this.options.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+    return `GET ${this.path} HTTP/1.1\r\nHost: 127.0.0.1:${this.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
   }
 
   protected override onHeaders(): void {
@@ -187,7 +196,7 @@ class WsSubscriber extends Subscriber {
 
 class SseSubscriber extends Subscriber {
   protected request(): string {
-    return `GET ${this.options.path} HTTP/1.1\r\nHost: 127.0.0.1:${this.options.port}\r\nAccept: text/event-stream\r\n\r\n`;
+    return `GET ${this.path} HTTP/1.1\r\nHost: 127.0.0.1:${this.port}\r\nAccept: text/event-stream\r\n\r\n`;
   }
 
   protected override get expectedStatus(): string {
@@ -252,7 +261,10 @@ export class LoadClient {
           resolve();
         };
         const Kind = options.kind === "sse" ? SseSubscriber : WsSubscriber;
-        const subscriber: Subscriber = new Kind(this, options, `127.0.0.${(i % sources) + 1}`, done);
+        const ports = options.ports ?? [options.port];
+        const scoped = options.sessions && i >= (options.sessions.unscoped ?? 0);
+        const path = scoped ? `${options.path}?session=call-${(options.sessions!.offset + i) % options.sessions!.count}` : options.path;
+        const subscriber: Subscriber = new Kind(this, options, `127.0.0.${(i % sources) + 1}`, done, ports[i % ports.length], path);
         this.open++;
         this.subscribers.push(subscriber);
       });

@@ -8,6 +8,11 @@ export interface RateStep {
   rate: number;
   warmupMs: number;
   windowMs: number;
+  /**
+   * Events published together in one turn of the event loop (one timer callback), `rate / burst`
+   * turns a second. Without it, each tick publishes whatever is due.
+   */
+  burst?: number;
 }
 
 export interface ServerStepReport {
@@ -54,8 +59,8 @@ export class Publisher {
   ) {}
 
   run(step: RateStep): Promise<ServerStepReport> {
-    const { rate, warmupMs, windowMs } = step;
-    const maxBurst = Math.max(1, Math.ceil(rate * 0.02));
+    const { rate, warmupMs, windowMs, burst } = step;
+    const maxBurst = burst ?? Math.max(1, Math.ceil(rate * 0.02));
     const delay = monitorEventLoopDelay({ resolution: 1 });
     const start = performance.now();
     const windowStart = start + warmupMs;
@@ -96,11 +101,13 @@ export class Publisher {
           });
           return;
         }
-        const due = first + Math.floor(((now - start) * rate) / 1000);
+        // In burst mode, exactly `burst` events per turn, once a whole burst is due.
+        const perTurn = burst ?? 1;
+        const due = first + Math.floor(((now - start) * rate) / 1000 / perTurn) * perTurn;
         const until = Math.min(due, this.seq + maxBurst);
         while (this.seq < until) this.server.publish(this.make(this.seq++));
-        // Sleep until the next event is due (timers run at 1 ms granularity at best).
-        const nextDueMs = ((this.seq - first + 1) * 1000) / rate - (performance.now() - start);
+        // Sleep until the next event (burst) is due (timers run at 1 ms granularity at best).
+        const nextDueMs = ((this.seq - first + perTurn) * 1000) / rate - (performance.now() - start);
         setTimeout(tick, Math.max(0, Math.min(nextDueMs, end - performance.now())));
       };
       tick();

@@ -64,6 +64,25 @@ describe("every contender serves N subscribers and the counter sees every event 
   });
 });
 
+describe("bursts", () => {
+  it("the publisher's burst mode publishes exactly `burst` events in each turn of the event loop", async () => {
+    const turns: number[] = [];
+    let current = 0;
+    const counting = {
+      port: 0,
+      connections: () => 0,
+      drops: () => 0,
+      close: async () => {},
+      publish() {
+        if (current++ === 0) queueMicrotask(() => (turns.push(current), (current = 0)));
+      },
+    };
+    await new Publisher(counting, payloadMaker(100)).run({ rate: 400, warmupMs: 0, windowMs: 300, burst: 4 });
+    expect(turns.length).toBeGreaterThan(0);
+    expect(new Set(turns)).toEqual(new Set([4]));
+  });
+});
+
 describe("measuring", () => {
   it("reads the stamp wherever the framing puts it", () => {
     const json = JSON.stringify(payloadMaker(100)(4711));

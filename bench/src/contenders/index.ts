@@ -1,7 +1,7 @@
 import type { ContenderInfo, Transport } from "./contender.js";
 import { betterSse } from "./better-sse.js";
 import { eventwire, eventwireSse, eventwireWs } from "./eventwire.js";
-import { sseLimit } from "./raw-sse.js";
+import { sseLimit, sseOneWrite } from "./raw-sse.js";
 import { wsLimit, wsNaive } from "./raw-ws.js";
 import { socketIo } from "./socket-io.js";
 
@@ -24,8 +24,22 @@ if (baseline) {
   contenders.sse = [...contenders.sse, eventwire("sse", "eventwire@base", createHub)];
 }
 
+/**
+ * The burst benchmark's contenders (burst.ts): every contender, and on SSE the one-write-per-event
+ * floor, since node:http's own per-tick cork already coalesces the http limit's writes.
+ */
+export const burstContenders: Record<Transport, readonly ContenderInfo[]> = {
+  get websocket() {
+    return contenders.websocket;
+  },
+  get sse() {
+    const [limit, ...rest] = contenders.sse;
+    return [limit!, sseOneWrite, ...rest];
+  },
+};
+
 export function contender(transport: Transport, name: string): ContenderInfo {
-  const found = contenders[transport].find((c) => c.name === name);
+  const found = burstContenders[transport].find((c) => c.name === name);
   if (!found) throw new Error(`no ${transport} contender named ${JSON.stringify(name)}`);
   return found;
 }
