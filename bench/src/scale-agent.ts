@@ -5,10 +5,10 @@
  * `agents`, every call speaking on its own timer at `wordsPerSecond` (jittered), as concurrent
  * calls of a voice agent do. Answers: start, run, stop.
  */
-import { createHub, type Hub } from "@eventwire/core";
-import { redisBus } from "@eventwire/redis";
+import type { Hub } from "@eventwire/core";
 import { serveRequests } from "./ipc.js";
 import { payloadMaker } from "./payload.js";
+import { scaleHub } from "./scale-hub.js";
 
 let hub: Hub | undefined;
 let seq = 0;
@@ -71,13 +71,7 @@ function run({ shape, calls, rate, wordsPerSecond, ms }: RunRequest): Promise<{ 
 
 serveRequests({
   async start(request) {
-    hub = createHub({
-      bus: redisBus({ url: "redis://127.0.0.1:6379", stream: request.stream as string, connectTimeoutMs: 5_000 }),
-      sessionKey: "callId",
-      authorize: true,
-      logger: { warn() {}, error: (message, error) => console.error(message, error) },
-    });
-    await hub.ready();
+    hub = await scaleHub(request.stream as string);
     return { pid: process.pid };
   },
   run: (request) => run(request as unknown as RunRequest),

@@ -3,10 +3,10 @@
  * with the other web processes and the agent. Answers: start, connections, memory, stats, cpu, stop.
  */
 import { createServer, type Server } from "node:http";
-import { createHub, type Hub } from "@eventwire/core";
-import { redisBus } from "@eventwire/redis";
+import type { Hub } from "@eventwire/core";
 import { listen } from "./contenders/contender.js";
 import { serveRequests } from "./ipc.js";
+import { scaleHub } from "./scale-hub.js";
 
 let hub: Hub | undefined;
 let server: Server | undefined;
@@ -24,15 +24,7 @@ async function memory(): Promise<{ heapUsed: number; rss: number }> {
 
 serveRequests({
   async start(request) {
-    hub = createHub({
-      bus: redisBus({ url: "redis://127.0.0.1:6379", stream: request.stream as string, connectTimeoutMs: 5_000 }),
-      sessionKey: "callId",
-      authorize: true,
-      heartbeatMs: 15_000,
-      limits: { maxConnections: 25_000 },
-      logger: { warn() {}, error: (message, error) => console.error(message, error) },
-    });
-    await hub.ready();
+    hub = await scaleHub(request.stream as string, { heartbeatMs: 15_000, limits: { maxConnections: 25_000 } });
     server = createServer((req, res) => void hub!.sse(req, res));
     server.on("upgrade", (req, socket, head) => hub!.handleUpgrade(req, socket, head));
     return { port: await listen(server), pid: process.pid };
