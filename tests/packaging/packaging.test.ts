@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // with only its peers beside it, must import and serve events there (issue: "works when installed
 // from its npm pack tarball").
 const repo = resolve(import.meta.dirname, "../..");
-const packages = ["core", "client", "express", "fastify", "hono", "next-pages", "redis", "nats", "conformance", "cli"];
+const packages = ["core", "client", "express", "fastify", "hono", "next-pages", "next-app", "redis", "nats", "conformance", "cli"];
 /** The third-party packages the smoke scripts need, at the versions this repo tests with. */
 const peers = ["ws", "express", "fastify", "@fastify/websocket", "hono", "@hono/node-server", "@hono/node-ws", "next", "react", "react-dom", "vitest"];
 
@@ -93,6 +93,7 @@ describe("packages installed from their tarballs", () => {
     }
   });
 
+  // next-pages.mjs builds one Next.js app with a route of each Next adapter, next-app's included.
   it.each(["core", "client", "express", "fastify", "hono", "next-pages", "redis", "nats", "conformance", "cli"])("%s works in a fresh project", (name) => {
     const output = execFileSync("node", [`${name}.mjs`], { cwd: project, encoding: "utf8", timeout: name === "next-pages" ? 240_000 : 60_000 });
     expect(output).toMatch(new RegExp(`^${name}: ok`, "m"));
