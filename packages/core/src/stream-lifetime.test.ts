@@ -90,6 +90,9 @@ describe("createHub({ maxStreamMs })", () => {
     });
     expect(await code).toBe(1012);
     expect(body).toMatch(/^retry: \d+\n\n: reconnect\n\n$/);
+    // The client reads the close frame before the server's socket has closed: wait, bounded.
+    const deadline = Date.now() + 5_000;
+    while (hub.stats().connections.websocket > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(hub.stats().connections).toEqual({ sse: 0, websocket: 0 });
   });
 
