@@ -85,7 +85,10 @@ describe("each example, started with npm start", () => {
         for (const target of ["//[", "//a b/", `//:x${stream}`]) {
           for (const upgrade of [false, true]) {
             const status = await rawRequest(example.port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\n${upgrade ? websocketHeaders : "Connection: close\r\n"}\r\n`);
-            expect({ target, upgrade, crashed: example.exit !== undefined, status: status >= 400 && status < 500 ? "4xx" : status }).toEqual({ target, upgrade, crashed: false, status: "4xx" });
+            // Answered without a stream and without a server error: 4xx, or Next's own 308 that
+            // collapses repeated slashes before any route runs.
+            const answered = status >= 400 && status < 500 ? "4xx" : status === 308 && name === "next-pages" ? "4xx" : status;
+            expect({ target, upgrade, crashed: example.exit !== undefined, status: answered }).toEqual({ target, upgrade, crashed: false, status: "4xx" });
           }
         }
         expect((await fetch(`${example.origin}/`).then(async (response) => (await response.text(), response.status)))).toBe(200);
