@@ -2,8 +2,8 @@ import type { Bus } from "./bus/bus.js";
 import type { EventFilter } from "./event-filter.js";
 import type { Frame } from "./frame.js";
 import type { ResolvedOptions } from "./options.js";
-import type { View } from "./view.js";
-import { setTimer } from "./long-timer.js";
+import type { Scope } from "./authorize.js";
+import { unrefTimer } from "./timers.js";
 
 /** Counters behind `hub.stats()`. */
 export interface EventCounters {
@@ -25,11 +25,7 @@ export interface ConnectionHost {
 
 /** Who a connection is and what it sees, settled before it opens. */
 export interface Admission {
-  readonly view: View;
-  /** The grant's `subject`, what `hub.revoke({ subject })` matches. */
-  readonly subject: string | undefined;
-  /** When the grant ends (epoch ms): the stream is ended then, as `expired`. */
-  readonly expiresAt: number | undefined;
+  readonly sessions: Scope;
   /** The session the client asked for, if any (`ctx.sessionId`). */
   readonly sessionId: string | undefined;
   readonly filter: EventFilter;
@@ -42,10 +38,9 @@ export interface Admission {
 /**
  * Why the hub ends a stream: `slow`, a reader past its buffer bound (docs/protocol.md#load-and-bad-input); `shutdown`, the hub
  * closing (docs/protocol.md#shutdown); `rotate`, the stream reached its `maxStreamMs`
- * (docs/protocol.md#runtimes-and-platforms; the client reconnects at once); `expired`, the grant's
- * `expiresAt` came, and `revoked`, `hub.revoke` matched it (docs/protocol.md#sessions-scopes-and-authorization).
+ * (docs/protocol.md#runtimes-and-platforms; the client reconnects at once).
  */
-export type CloseReason = "slow" | "shutdown" | "rotate" | "expired" | "revoked";
+export type CloseReason = "slow" | "shutdown" | "rotate";
 
 let nextConnectionId = 1;
 
@@ -56,8 +51,7 @@ let nextConnectionId = 1;
 export abstract class Connection {
   abstract readonly transport: "sse" | "websocket";
   readonly id = `c${(nextConnectionId++).toString(36)}`;
-  readonly view: View;
-  readonly subject: string | undefined;
+  readonly sessions: Scope;
   readonly sessionId: string | undefined;
   readonly principal: unknown;
   readonly filter: EventFilter;
@@ -69,9 +63,7 @@ export abstract class Connection {
   /** After a resume, live events up to this id were already sent from history. */
   #sentThrough: string | undefined;
   #closeListeners: (() => void)[] | undefined;
-  /** When the stream ends by itself (`maxStreamMs`, `expiresAt`), epoch ms, and how to cancel that. */
-  #endsAt: number | undefined;
-  #cancelEnd: (() => void) | undefined;
+  #lifetime: ReturnType<typeof setTimeout> | undefined;
   /**
    * The largest event bigger than `maxBufferedBytes` written since the buffer was last under it:
    * the bound is on what a reader leaves unsent, not on one event's size
@@ -83,12 +75,10 @@ export abstract class Connection {
     protected readonly host: ConnectionHost,
     admission: Admission,
   ) {
-    this.view = admission.view;
-    this.subject = admission.subject;
+    this.sessions = admission.sessions;
     this.sessionId = admission.sessionId;
     this.principal = admission.principal;
     this.filter = admission.filter;
-    if (admission.expiresAt !== undefined) this.endAfter(admission.expiresAt - Date.now(), "expired");
   }
 
   /** Bytes written but not yet taken by the peer, those waiting for the end of the turn included. */
@@ -104,14 +94,15 @@ export abstract class Connection {
   /** Ends the underlying stream; see {@link close}. */
   protected abstract end(reason: CloseReason): void;
 
-  /** Whether this connection may and wants to see an event: its view, then its filter. */
-  wants(frame: Frame, optIn: boolean): boolean {
-    return this.view.sees(frame) && this.filter.matches(frame.name, optIn);
+  /** Whether this connection may and wants to see an event: its sessions, then its filter. */
+  wants(name: string, session: string | undefined, optIn: boolean): boolean {
+    if (this.sessions !== undefined && (session === undefined || !this.sessions.includes(session))) return false;
+    return this.filter.matches(name, optIn);
   }
 
-  /** Live delivery from the router, which offers the event to the connections its index finds. */
+  /** Live delivery from the router, which has already matched the session. */
   deliver(frame: Frame, optIn: boolean): void {
-    if (this.closing || !this.wants(frame, optIn)) return;
+    if (this.closing || !this.filter.matches(frame.name, optIn)) return;
     if (this.#sentThrough !== undefined) {
       if (this.host.bus.compareIds(frame.id, this.#sentThrough) <= 0) return;
       this.#sentThrough = undefined;
@@ -156,17 +147,10 @@ export abstract class Connection {
     this.live = true;
   }
 
-  /**
-   * Ends the stream with `reason` after `ms`: `rotate` for the hub's `maxStreamMs` (jittered),
-   * `expired` at the grant's `expiresAt`. Whichever comes first ends it.
-   */
-  endAfter(ms: number, reason: "rotate" | "expired" = "rotate"): void {
+  /** Ends the stream with `rotate` after `ms` (the hub's `maxStreamMs`, jittered). */
+  endAfter(ms: number): void {
     if (this.closing) return;
-    const at = Date.now() + ms;
-    if (this.#endsAt !== undefined && this.#endsAt <= at) return;
-    this.#cancelEnd?.();
-    this.#endsAt = at;
-    this.#cancelEnd = setTimer(() => this.close(reason), ms);
+    this.#lifetime = unrefTimer(setTimeout(() => this.close("rotate"), ms));
   }
 
   /**
@@ -175,7 +159,7 @@ export abstract class Connection {
    */
   close(reason: CloseReason): void {
     if (this.closed) return;
-    this.#cancelEnd?.();
+    clearTimeout(this.#lifetime);
     // A shutdown also hurries a connection already closing as a slow reader.
     if (this.closing && reason !== "shutdown") return;
     if (!this.closing) {
@@ -195,7 +179,7 @@ export abstract class Connection {
     if (this.closed) return;
     this.closing = true;
     this.closed = true;
-    this.#cancelEnd?.();
+    clearTimeout(this.#lifetime);
     this.host.connectionClosed(this);
     const listeners = this.#closeListeners;
     this.#closeListeners = undefined;
