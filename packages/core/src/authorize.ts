@@ -1,3 +1,5 @@
+import { readScopeValues, type ScopeValues } from "./scopes.js";
+
 /** A framework-neutral view of the request that opens a stream (docs/protocol.md#sessions-scopes-and-authorization). */
 export interface EventwireRequest {
   method: string;
@@ -10,15 +12,28 @@ export interface EventwireRequest {
   raw?: unknown;
 }
 
-/** What `authorize` may grant besides `true` (everything) or `false` (unauthenticated). */
-export interface Grant {
-  /** The only sessions this connection may see. */
-  sessions: readonly string[];
+/**
+ * What `authorize` may grant besides `true` (everything) or `false` (unauthenticated). Every field
+ * is optional; a connection sees an event only if it passes every limit given (AND across keys, OR
+ * within one), and an event without a limited field is not seen. `K`: the hub's declared scopes.
+ */
+export interface Grant<K extends string = string> {
+  /** The only sessions this connection may see; it then sees no event without a session. */
+  sessions?: readonly string[];
+  /** Per declared scope, the only values it may see, e.g. `{ tenant: ["acme"] }`. */
+  scopes?: ScopeValues<K>;
+  /** Who this is (a user id, say): what `hub.revoke({ subject })` matches. */
+  subject?: string;
   /** Handed to action handlers as `ctx.principal`. */
   principal?: unknown;
+  /**
+   * When the grant ends (epoch ms, e.g. the token's expiry): the stream is ended then (WebSocket
+   * close 4419, SSE ended) and the client reconnects with fresh credentials. Already past: 401.
+   */
+  expiresAt?: number;
 }
 
-export type Authorize = (request: EventwireRequest) => boolean | Grant | Promise<boolean | Grant>;
+export type Authorize<K extends string = string> = (request: EventwireRequest) => boolean | Grant<K> | Promise<boolean | Grant<K>>;
 
 const refusalBrand = Symbol.for("eventwire.refusal");
 
@@ -83,17 +98,40 @@ export function originAllowed(allowed: ReadonlySet<string> | undefined, origin: 
   return typeof origin === "string" && allowed.has(origin);
 }
 
-/** The sessions a connection sees: `undefined` for all (and events without a session). */
-export type Scope = readonly string[] | undefined;
+/** A grant as the hub keeps it: checked, its lists as sets; `undefined` where it does not limit. */
+export interface CheckedGrant {
+  readonly sessions: ReadonlySet<string> | undefined;
+  readonly scopes: ReadonlyMap<string, ReadonlySet<string>>;
+  readonly subject: string | undefined;
+  readonly principal: unknown;
+  readonly expiresAt: number | undefined;
+}
 
-/** Turns what `authorize` answered and the session asked for into a scope, or a refusal. */
-export function scopeOf(grant: boolean | Grant, requested: string | undefined): Scope | Refusal {
-  if (grant === false) return new Refusal(401, "unauthenticated", "authorization is required to open this stream");
-  if (grant === true) return requested === undefined ? undefined : [requested];
-  if (typeof grant !== "object" || grant === null || !Array.isArray(grant.sessions)) {
-    return new Refusal(500, "authorize_failed", "authorize returned neither a boolean nor { sessions: [...] }");
+const everything: CheckedGrant = { sessions: undefined, scopes: new Map(), subject: undefined, principal: undefined, expiresAt: undefined };
+
+/**
+ * Checks what `authorize` answered: `false` is a 401, a grant already expired too. Throws a
+ * TypeError for an answer that is no grant (a scope not declared, a list that is not of strings).
+ */
+export function checkGrant(answer: unknown, declared: ReadonlyMap<string, string>, now: number): CheckedGrant | Refusal {
+  if (answer === false) return new Refusal(401, "unauthenticated", "authorization is required to open this stream");
+  if (answer === true) return everything;
+  if (typeof answer !== "object" || answer === null || Array.isArray(answer)) {
+    throw new TypeError(`authorize must answer true, false or a grant { sessions?, scopes?, subject?, principal?, expiresAt? }, got ${answer === null ? "null" : typeof answer}`);
   }
-  if (requested === undefined) return grant.sessions.map(String);
-  if (grant.sessions.includes(requested)) return [requested];
-  return new Refusal(403, "forbidden", `session ${JSON.stringify(requested)} is not allowed for this connection`);
+  const grant = answer as Grant;
+  const { sessions, subject, expiresAt } = grant;
+  if (sessions !== undefined && (!Array.isArray(sessions) || !sessions.every((s) => typeof s === "string"))) {
+    throw new TypeError("authorize: a grant's sessions must be a list of strings");
+  }
+  if (subject !== undefined && typeof subject !== "string") throw new TypeError("authorize: a grant's subject must be a string");
+  if (expiresAt !== undefined && !Number.isFinite(expiresAt)) throw new TypeError("authorize: a grant's expiresAt must be a time in epoch milliseconds");
+  if (expiresAt !== undefined && expiresAt <= now) return new Refusal(401, "expired", "the credentials have expired; refresh them and reconnect");
+  return {
+    sessions: sessions === undefined ? undefined : new Set(sessions),
+    scopes: readScopeValues(grant.scopes, declared, "authorize"),
+    subject,
+    principal: grant.principal,
+    expiresAt,
+  };
 }

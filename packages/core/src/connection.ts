@@ -2,8 +2,8 @@ import type { Bus } from "./bus/bus.js";
 import type { EventFilter } from "./event-filter.js";
 import type { Frame } from "./frame.js";
 import type { ResolvedOptions } from "./options.js";
-import type { Scope } from "./authorize.js";
-import { unrefTimer } from "./timers.js";
+import type { View } from "./view.js";
+import { setTimer } from "./long-timer.js";
 
 /** Counters behind `hub.stats()`. */
 export interface EventCounters {
@@ -25,7 +25,11 @@ export interface ConnectionHost {
 
 /** Who a connection is and what it sees, settled before it opens. */
 export interface Admission {
-  readonly sessions: Scope;
+  readonly view: View;
+  /** The grant's `subject`, what `hub.revoke({ subject })` matches. */
+  readonly subject: string | undefined;
+  /** When the grant ends (epoch ms): the stream is ended then, as `expired`. */
+  readonly expiresAt: number | undefined;
   /** The session the client asked for, if any (`ctx.sessionId`). */
   readonly sessionId: string | undefined;
   readonly filter: EventFilter;
@@ -38,9 +42,10 @@ export interface Admission {
 /**
  * Why the hub ends a stream: `slow`, a reader past its buffer bound (docs/protocol.md#load-and-bad-input); `shutdown`, the hub
  * closing (docs/protocol.md#shutdown); `rotate`, the stream reached its `maxStreamMs`
- * (docs/protocol.md#runtimes-and-platforms; the client reconnects at once).
+ * (docs/protocol.md#runtimes-and-platforms; the client reconnects at once); `expired`, the grant's
+ * `expiresAt` came, and `revoked`, `hub.revoke` matched it (docs/protocol.md#sessions-scopes-and-authorization).
  */
-export type CloseReason = "slow" | "shutdown" | "rotate";
+export type CloseReason = "slow" | "shutdown" | "rotate" | "expired" | "revoked";
 
 let nextConnectionId = 1;
 
@@ -51,7 +56,8 @@ let nextConnectionId = 1;
 export abstract class Connection {
   abstract readonly transport: "sse" | "websocket";
   readonly id = `c${(nextConnectionId++).toString(36)}`;
-  readonly sessions: Scope;
+  readonly view: View;
+  readonly subject: string | undefined;
   readonly sessionId: string | undefined;
   readonly principal: unknown;
   readonly filter: EventFilter;
@@ -63,7 +69,9 @@ export abstract class Connection {
   /** After a resume, live events up to this id were already sent from history. */
   #sentThrough: string | undefined;
   #closeListeners: (() => void)[] | undefined;
-  #lifetime: ReturnType<typeof setTimeout> | undefined;
+  /** When the stream ends by itself (`maxStreamMs`, `expiresAt`), epoch ms, and how to cancel that. */
+  #endsAt: number | undefined;
+  #cancelEnd: (() => void) | undefined;
   /**
    * The largest event bigger than `maxBufferedBytes` written since the buffer was last under it:
    * the bound is on what a reader leaves unsent, not on one event's size
@@ -75,10 +83,12 @@ export abstract class Connection {
     protected readonly host: ConnectionHost,
     admission: Admission,
   ) {
-    this.sessions = admission.sessions;
+    this.view = admission.view;
+    this.subject = admission.subject;
     this.sessionId = admission.sessionId;
     this.principal = admission.principal;
     this.filter = admission.filter;
+    if (admission.expiresAt !== undefined) this.endAfter(admission.expiresAt - Date.now(), "expired");
   }
 
   /** Bytes written but not yet taken by the peer, those waiting for the end of the turn included. */
@@ -94,15 +104,14 @@ export abstract class Connection {
   /** Ends the underlying stream; see {@link close}. */
   protected abstract end(reason: CloseReason): void;
 
-  /** Whether this connection may and wants to see an event: its sessions, then its filter. */
-  wants(name: string, session: string | undefined, optIn: boolean): boolean {
-    if (this.sessions !== undefined && (session === undefined || !this.sessions.includes(session))) return false;
-    return this.filter.matches(name, optIn);
+  /** Whether this connection may and wants to see an event: its view, then its filter. */
+  wants(frame: Frame, optIn: boolean): boolean {
+    return this.view.sees(frame) && this.filter.matches(frame.name, optIn);
   }
 
-  /** Live delivery from the router, which has already matched the session. */
+  /** Live delivery from the router, which offers the event to the connections its index finds. */
   deliver(frame: Frame, optIn: boolean): void {
-    if (this.closing || !this.filter.matches(frame.name, optIn)) return;
+    if (this.closing || !this.wants(frame, optIn)) return;
     if (this.#sentThrough !== undefined) {
       if (this.host.bus.compareIds(frame.id, this.#sentThrough) <= 0) return;
       this.#sentThrough = undefined;
@@ -147,10 +156,17 @@ export abstract class Connection {
     this.live = true;
   }
 
-  /** Ends the stream with `rotate` after `ms` (the hub's `maxStreamMs`, jittered). */
-  endAfter(ms: number): void {
+  /**
+   * Ends the stream with `reason` after `ms`: `rotate` for the hub's `maxStreamMs` (jittered),
+   * `expired` at the grant's `expiresAt`. Whichever comes first ends it.
+   */
+  endAfter(ms: number, reason: "rotate" | "expired" = "rotate"): void {
     if (this.closing) return;
-    this.#lifetime = unrefTimer(setTimeout(() => this.close("rotate"), ms));
+    const at = Date.now() + ms;
+    if (this.#endsAt !== undefined && this.#endsAt <= at) return;
+    this.#cancelEnd?.();
+    this.#endsAt = at;
+    this.#cancelEnd = setTimer(() => this.close(reason), ms);
   }
 
   /**
@@ -159,7 +175,7 @@ export abstract class Connection {
    */
   close(reason: CloseReason): void {
     if (this.closed) return;
-    clearTimeout(this.#lifetime);
+    this.#cancelEnd?.();
     // A shutdown also hurries a connection already closing as a slow reader.
     if (this.closing && reason !== "shutdown") return;
     if (!this.closing) {
@@ -179,7 +195,7 @@ export abstract class Connection {
     if (this.closed) return;
     this.closing = true;
     this.closed = true;
-    clearTimeout(this.#lifetime);
+    this.#cancelEnd?.();
     this.host.connectionClosed(this);
     const listeners = this.#closeListeners;
     this.#closeListeners = undefined;

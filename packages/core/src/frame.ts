@@ -1,4 +1,5 @@
 import type { BusEvent } from "./bus/bus.js";
+import { routingValue } from "./publish-validation.js";
 import { encodeSseEvent, sseEventName } from "./sse/encode.js";
 
 /**
@@ -15,12 +16,22 @@ export class Frame {
   #sseNamed: Buffer | undefined;
   #ws: Buffer | undefined;
   #wsFrame: Buffer | undefined;
+  #fields: Record<string, unknown> | undefined;
 
   constructor(event: BusEvent) {
     this.id = event.id;
     this.name = event.name;
     this.session = event.session;
     this.json = `${event.json.slice(0, -1)},"id":${JSON.stringify(event.id)}}`;
+  }
+
+  /**
+   * A top-level field's routing value (a declared scope's field). The JSON is parsed the first
+   * time a receiver asks, once per event however many connections look.
+   */
+  field(name: string): string | undefined {
+    const fields = (this.#fields ??= JSON.parse(this.json) as Record<string, unknown>);
+    return routingValue(Object.hasOwn(fields, name) ? fields[name] : undefined);
   }
 
   get sse(): Buffer {

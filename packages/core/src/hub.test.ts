@@ -54,6 +54,22 @@ describe("routing (docs/protocol.md#load-and-bad-input)", () => {
     expect(deliver).toHaveBeenCalledTimes(2);
   });
 
+  it("costs a tenant-scoped event its receivers, not every connection, with many tenants", async () => {
+    const hub = createHub({ authorize: true, logger: quiet, scopes: { tenant: "orgId", agent: "agent" } });
+    const { sse } = await served(hub);
+    // 100 streams of one tenant each, and 100 of two tenants and one agent (filed under the agent).
+    await Promise.all(Array.from({ length: 100 }, (_, i) => sse(`tenant=T${i}`)));
+    await Promise.all(Array.from({ length: 100 }, (_, i) => sse(`tenant=T${i % 10},T${(i % 10) + 10}&agent=A${i}`)));
+    await until(() => hub.stats().connections.sse === 200);
+    const deliver = vi.spyOn(Connection.prototype, "deliver");
+    await hub.publish({ event: "call.started", orgId: "T7" });
+    expect(deliver).toHaveBeenCalledTimes(1);
+    await hub.publish({ event: "call.started", orgId: "T7", agent: "A7" });
+    expect(deliver).toHaveBeenCalledTimes(1 + 2);
+    await hub.publish({ event: "agent.status" }); // no tenant, no agent: nobody here sees it
+    expect(deliver).toHaveBeenCalledTimes(3);
+  });
+
   it("encodes an event once per transport however many connections receive it", async () => {
     const hub = createHub({ authorize: true, logger: quiet });
     const { sse, ws } = await served(hub);
@@ -128,8 +144,28 @@ describe("createHub", () => {
     [{ limits: { maxConnections: -1 } }, /limits.maxConnections must be a positive number/],
     [{ sessionKey: "id" }, /sessionKey must be a field name other than "id"/],
     [{ authorize: "yes" }, /authorize must be true, false or a function/],
+    [{ scopes: { session: "orgId" } }, /scope name "session" must be/],
+    [{ scopes: { "te nant": "orgId" } }, /scope name "te nant" must be/],
+    [{ scopes: { tenant: "id" } }, /scope "tenant" must name an event field other than "id"/],
+    [{ scopes: ["orgId"] }, /scopes must be an object/],
   ])("rejects bad options with a clear TypeError (%o)", (options, message) => {
     expect(() => createHub(options as never)).toThrow(message);
+  });
+
+  it("logs a grant naming an undeclared scope as a TypeError and refuses the stream (500)", async () => {
+    const errors: [string, unknown][] = [];
+    const hub = createHub({ scopes: { tenant: "orgId" }, authorize: () => ({ scopes: { team: ["x"] } }) as never, logger: { warn() {}, error: (m, e) => errors.push([m, e]) } });
+    const refusal = await hub.admit({ method: "GET", url: "/events", headers: {} });
+    expect(refusal).toMatchObject({ status: 500, code: "authorize_failed" });
+    expect(errors).toEqual([["[eventwire] authorize returned an invalid grant", new TypeError('authorize: scope "team" is not declared in createHub({ scopes }) (declared: tenant)')]]);
+    await hub.close();
+  });
+
+  it("throws a TypeError at once for a revocation that selects nothing or names an undeclared scope", async () => {
+    const hub = createHub({ authorize: true, logger: quiet, scopes: { tenant: "orgId" } });
+    expect(() => hub.revoke({})).toThrow(/give at least one of subject, session or scopes/);
+    expect(() => hub.revoke({ scopes: { team: ["x"] } } as never)).toThrow(/scope "team" is not declared/);
+    await hub.close();
   });
 
   it('refuses to replace the built-in "ping" action', async () => {

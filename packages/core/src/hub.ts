@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import type { ActionHandler } from "./actions.js";
-import { originAllowed, Refusal, scopeOf, type EventwireRequest, type Grant } from "./authorize.js";
+import { checkGrant, originAllowed, Refusal, type CheckedGrant, type EventwireRequest } from "./authorize.js";
 import type { Bus, BusEvent } from "./bus/bus.js";
 import { memoryBus } from "./bus/memory-bus.js";
 import type { Admission, Connection, EventCounters } from "./connection.js";
@@ -16,7 +16,8 @@ import { resolveOptions, type HubOptions, type ResolvedOptions } from "./options
 import { encodePublished } from "./publish-validation.js";
 import { BadQueryError, readStreamOptions, targetParses, type StreamOptions } from "./query.js";
 import { catchUp } from "./resume.js";
-import { SessionIndex } from "./session-index.js";
+import { checkSelector, decodeRevocation, encodeRevocation, revokes, type CheckedSelector, type RevokeSelector } from "./revocation.js";
+import { ScopeIndex } from "./scope-index.js";
 import { streamLifetimeMs } from "./stream-lifetime.js";
 import { attachEmitter, type AttachOptions, type PipeOptions } from "./sources.js";
 import { sseHeaders } from "./sse/encode.js";
@@ -29,9 +30,10 @@ import type { SocketLike } from "./ws/socket-like.js";
 import type { WebSocketInbox, WebSocketPeer } from "./ws/websocket-peer.js";
 import { WsConnection } from "./ws/ws-connection.js";
 import { WsSocketPeer } from "./ws/ws-socket-peer.js";
+import { viewOf } from "./view.js";
 
 /** Stream options, plus the request that opened the stream (for `authorize` and the query). */
-export interface ConnectOptions extends StreamOptions {
+export interface ConnectOptions<K extends string = string> extends StreamOptions<K> {
   request?: IncomingMessage | EventwireRequest;
 }
 
@@ -48,15 +50,18 @@ const maxMessageFragments = 64;
 
 /**
  * The hub: takes events from publishers and sources, routes each to the connections that may and
- * want to see it, keeps history through its bus, and serves SSE and WebSocket streams.
+ * want to see it, keeps history through its bus, and serves SSE and WebSocket streams. `K`: the
+ * names of its declared scopes.
  */
-export class Hub {
+export class Hub<K extends string = string> {
   readonly options: ResolvedOptions;
   readonly bus: Bus;
   readonly counters: EventCounters = { published: 0, delivered: 0, dropped: 0 };
   readonly actions = new Map<string, ActionHandler>();
   readonly #connections = new Set<Connection>();
-  readonly #index = new SessionIndex<Connection>();
+  readonly #index = new ScopeIndex<Connection>();
+  /** Tells this hub's own control messages from other processes' when the bus echoes them. */
+  readonly #hubId = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
   readonly #counts = { sse: 0, websocket: 0 };
   readonly #sources = new Set<() => void>();
   #pending = 0;
@@ -68,8 +73,8 @@ export class Hub {
   readonly #heartbeat: ReturnType<typeof setInterval>;
   readonly #metrics: HubMetrics;
 
-  constructor(options: HubOptions = {}) {
-    this.options = resolveOptions(options);
+  constructor(options: HubOptions<K> = {}) {
+    this.options = resolveOptions(options as HubOptions<string>);
     this.#metrics = new HubMetrics(options.meter, this);
     this.bus = options.bus ?? memoryBus();
     if (options.authorize === undefined) {
@@ -78,6 +83,7 @@ export class Hub {
     const opening = this.bus.open({
       history: this.options.history,
       onEvent: (event) => this.#dispatch(event),
+      onControl: (message) => this.#control(message),
       onError: (error) => this.options.logger.error("[eventwire] bus error", error),
     });
     this.#opened = opening.then(() => {
@@ -151,14 +157,14 @@ export class Hub {
    * Serves one SSE stream on a Node request and response (docs/protocol.md#wire-protocol). Never rejects: whatever the
    * request, it is answered (a stream, a refusal, or a dropped response), and failures are logged.
    */
-  sse(request: IncomingMessage, response: ServerResponse, options: StreamOptions = {}): Promise<void> {
+  sse(request: IncomingMessage, response: ServerResponse, options: StreamOptions<K> = {}): Promise<void> {
     return this.#serveSse(request, response, options).catch((error: unknown) => {
       this.#logError("[eventwire] an SSE response failed", error);
       response.destroy();
     });
   }
 
-  async #serveSse(request: IncomingMessage, response: ServerResponse, options: StreamOptions): Promise<void> {
+  async #serveSse(request: IncomingMessage, response: ServerResponse, options: StreamOptions<K>): Promise<void> {
     const neutral = requestFromNode(request);
     if (neutral.method === "OPTIONS") {
       response.writeHead(204, preflightHeaders(this.options.allowedOrigins, neutral.headers.origin, neutral.headers["access-control-request-headers"])).end();
@@ -183,7 +189,7 @@ export class Hub {
   }
 
   /** Serves one `ws`-compatible socket (docs/protocol.md#wire-protocol). Messages it sends while `authorize` runs are kept. */
-  ws(socket: SocketLike, options: ConnectOptions = {}): void {
+  ws(socket: SocketLike, options: ConnectOptions<K> = {}): void {
     const peer = new WsSocketPeer(socket);
     peer.bind(this.openWebSocket(peer, options));
   }
@@ -193,7 +199,7 @@ export class Hub {
    * the hub sends and closes; the binding pushes what the socket reports into the returned inbox,
    * from the moment the socket is open (messages that arrive while `authorize` runs are kept).
    */
-  openWebSocket(peer: WebSocketPeer, options: ConnectOptions = {}): WebSocketInbox {
+  openWebSocket(peer: WebSocketPeer, options: ConnectOptions<K> = {}): WebSocketInbox {
     const request = options.request === undefined ? undefined : isNodeRequest(options.request) ? requestFromNode(options.request) : options.request;
     const inbox = new ConnectionInbox(this.options.limits.maxMessageBytes, (code, reason) => peer.close(code, reason));
     // A socket that closed before it got here (a client gone during the upgrade) is not admitted.
@@ -219,7 +225,7 @@ export class Hub {
    * handshake {@link handshakeRefusal} refuses is answered with its status (403, 400, 405), anything
    * else is upgraded and served. Never throws into Node's `upgrade` event.
    */
-  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, options: StreamOptions = {}): void {
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, options: StreamOptions<K> = {}): void {
     // Node leaves an upgraded socket without an 'error' listener: a client reset while the
     // refusal is written would otherwise be an uncaught exception. `ws` adds its own as it takes over.
     socket.on("error", () => socket.destroy());
@@ -264,10 +270,10 @@ export class Hub {
 
   /**
    * The one gate of every stream (docs/protocol.md#wire-protocol, #sessions-scopes-and-authorization): method, origin, target, capacity, `authorize`, the
-   * query, the session asked for. Resolves to what the connection is admitted with, or a Refusal;
+   * query, the session and scopes asked for. Resolves to what the connection is admitted with, or a Refusal;
    * never rejects, whatever the request (a failure of its own is logged and refused with 500).
    */
-  async admit(request: EventwireRequest, fromCode: StreamOptions = {}): Promise<Admission | Refusal> {
+  async admit(request: EventwireRequest, fromCode: StreamOptions<K> = {}): Promise<Admission | Refusal> {
     let result: Admission | Refusal;
     try {
       result = await this.#admit(request, fromCode);
@@ -287,10 +293,10 @@ export class Hub {
       return new Refusal(503, "unavailable", "the server is at its connection limit");
     }
     this.#pending++;
-    let grant: boolean | Grant;
+    let answer: unknown;
     try {
       const { authorize } = this.options;
-      grant = typeof authorize === "function" ? await this.#metrics.timeAuthorize(() => authorize(request)) : authorize;
+      answer = typeof authorize === "function" ? await this.#metrics.timeAuthorize(() => authorize(request)) : authorize;
     } catch (error) {
       this.#logError("[eventwire] authorize threw", error);
       return new Refusal(500, "authorize_failed", "authorization failed on the server");
@@ -298,20 +304,30 @@ export class Hub {
       this.#pending--;
     }
     if (this.#closing) return new Refusal(503, "unavailable", "the server is shutting down");
+    let grant: CheckedGrant | Refusal;
+    try {
+      grant = checkGrant(answer, this.options.scopes, Date.now());
+    } catch (error) {
+      this.#logError("[eventwire] authorize returned an invalid grant", error);
+      return new Refusal(500, "authorize_failed", "authorization failed on the server");
+    }
+    if (grant instanceof Refusal) return grant;
     let options: StreamOptions;
     try {
-      options = readStreamOptions(request.url, request.headers, fromCode);
+      options = readStreamOptions(request.url, request.headers, fromCode, this.options.scopes);
     } catch (error) {
       if (error instanceof BadQueryError) return new Refusal(400, "bad_request", error.message);
-      throw error;
+      throw error; // stream options from code naming an undeclared scope: a TypeError, logged, 500
     }
-    const scope = scopeOf(grant, options.sessionId);
-    if (scope instanceof Refusal) return scope;
+    const view = viewOf(grant, options, this.options.scopes);
+    if (view instanceof Refusal) return view;
     return {
-      sessions: scope,
+      view,
+      subject: grant.subject,
+      expiresAt: grant.expiresAt,
       sessionId: options.sessionId,
       filter: new EventFilter(options.events, options.include),
-      principal: typeof grant === "object" ? grant.principal : undefined,
+      principal: grant.principal,
       lastEventId: options.lastEventId,
       eventLines: options.eventLines ?? this.options.eventLines,
     };
@@ -339,6 +355,18 @@ export class Hub {
   /** Starts an admitted SSE stream on any sink (Node response, Web stream). */
   openSse(sink: SseSink, admission: Admission): void {
     this.#open(new SseConnection(this, admission, sink), admission.lastEventId);
+  }
+
+  /**
+   * Closes every open stream `selector` matches, now (WebSocket 4403, SSE ended), here and on every
+   * process that shares the bus (docs/protocol.md#sessions-scopes-and-authorization). Resolves
+   * once this process's matching streams are closed and the bus has taken the revocation. Throws a
+   * TypeError at once for an empty selector or a scope that is not declared.
+   */
+  revoke(selector: RevokeSelector<K>): Promise<void> {
+    const checked = checkSelector(selector, this.options.scopes);
+    const broadcast = this.#opened ? this.#opened.then(() => this.#broadcast(checked)) : this.#broadcast(checked);
+    return Promise.all([broadcast, this.#revokeHere(checked)]).then(() => undefined);
   }
 
   stats(): HubStats {
@@ -383,6 +411,34 @@ export class Hub {
     await this.bus.close();
   }
 
+  #broadcast(selector: CheckedSelector): Promise<void> {
+    return this.bus.publishControl?.(encodeRevocation(this.#hubId, selector)) ?? Promise.resolve();
+  }
+
+  #revokeHere(selector: CheckedSelector): Promise<void> {
+    const closed: Promise<void>[] = [];
+    for (const connection of this.#connections) {
+      if (!revokes(selector, connection)) continue;
+      closed.push(new Promise((resolve) => connection.onClose(resolve)));
+      connection.close("revoked");
+    }
+    return Promise.all(closed).then(() => undefined);
+  }
+
+  /** A control message from the bus: another process's revocation (this hub's own are skipped). */
+  #control(message: string): void {
+    const revocation = decodeRevocation(message);
+    if (revocation === undefined || revocation.origin === this.#hubId) return;
+    let selector: CheckedSelector;
+    try {
+      selector = checkSelector(revocation.selector, this.options.scopes);
+    } catch (error) {
+      this.#logError("[eventwire] ignored a revocation from the bus", error);
+      return;
+    }
+    void this.#revokeHere(selector);
+  }
+
   #open(connection: Connection, lastEventId: string | undefined): void {
     if (connection.closing) return;
     this.#connections.add(connection);
@@ -412,16 +468,12 @@ export class Hub {
     this.#index.add(connection);
   }
 
-  /** Routes one event to its receivers: those scoped to its session, and the unscoped. */
+  /** Routes one event to its receivers, found through the index on their limits. */
   #dispatch(event: BusEvent): void {
     this.#dispatchedThrough = event.id;
     const frame = new Frame(event);
     const optIn = this.options.optIn.has(event.name);
-    if (event.session !== undefined) {
-      const scoped = this.#index.scopedTo(event.session);
-      if (scoped) for (const connection of scoped) connection.deliver(frame, optIn);
-    }
-    for (const connection of this.#index.unscoped) connection.deliver(frame, optIn);
+    this.#index.forCandidates(frame, (connection) => connection.deliver(frame, optIn));
   }
 
   #publishFromSource(event: unknown): Promise<void> {
@@ -437,7 +489,7 @@ export class Hub {
   }
 }
 
-/** Creates a hub (docs/protocol.md#events-and-publishing). */
-export function createHub(options: HubOptions = {}): Hub {
-  return new Hub(options);
+/** Creates a hub (docs/protocol.md#events-and-publishing); the names of `options.scopes` become the scopes its grants and streams may name. */
+export function createHub<K extends string = never>(options: HubOptions<K> = {}): Hub<K> {
+  return new Hub<K>(options);
 }

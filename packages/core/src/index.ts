@@ -4,6 +4,8 @@ export type { HubOptions, Limits, Logger } from "./options.js";
 export type { MeterLike } from "./metrics.js";
 export type { StreamOptions } from "./query.js";
 export { Refusal, type Authorize, type EventwireRequest, type Grant } from "./authorize.js";
+export type { ScopeMap, ScopeValues } from "./scopes.js";
+export type { RevokeSelector } from "./revocation.js";
 export { ActionError, type ActionContext, type ActionHandler, type ActionMessage } from "./actions.js";
 export type { AttachOptions, PipeOptions, SourceMap } from "./sources.js";
 export type { Bus, BusContext, BusEvent, BusReadResult, BusRecord, HistoryLimits } from "./bus/bus.js";

@@ -1,6 +1,7 @@
 import type { Bus, HistoryLimits } from "./bus/bus.js";
 import type { Authorize } from "./authorize.js";
 import type { MeterLike } from "./metrics.js";
+import { resolveScopes, type ScopeMap } from "./scopes.js";
 
 /** Bounds on what one connection and the whole hub may cost (docs/protocol.md#load-and-bad-input). */
 export interface Limits {
@@ -19,19 +20,33 @@ export interface Logger {
   error(message: string, error?: unknown): void;
 }
 
-export interface HubOptions {
+/**
+ * The hub's options. `K` is the names of its declared `scopes`, inferred by `createHub`, so grants,
+ * stream options and `hub.revoke` accept only those names.
+ */
+export interface HubOptions<K extends string = string> {
   /** The event field that names its session. Default `"sessionId"`. */
   sessionKey?: string;
+  /**
+   * More event fields that streams are routed and authorized by, beside the session: scope name →
+   * event field, e.g. `{ tenant: "orgId", agent: "agent" }`. A grant may limit any of them
+   * (`{ scopes: { tenant: ["acme"] } }`) and a query narrows within it (`?agent=pines,julia`); see
+   * the protocol document, "Sessions, scopes and authorization". A name may not be one of the query's
+   * own keys (`session`, `events`, `include`, `lastEventId`). Default: none.
+   */
+  scopes?: ScopeMap<K>;
   /** Event names sent only to connections that ask for them with `include`. Default `[]`. */
   optIn?: readonly string[];
   /** How much history is kept for resume (docs/protocol.md#resume). Default `{ maxEvents: 10_000, maxAgeMs: 300_000 }`. */
   history?: Partial<HistoryLimits>;
   /**
-   * Who may connect and which sessions they may see (docs/protocol.md#sessions-scopes-and-authorization). `false`: nobody; `true`: everybody
-   * sees everything; a function gets the request and answers one of those or `{ sessions, principal }`.
-   * Default: everybody sees everything, and the hub warns once.
+   * Who may connect and what they may see (docs/protocol.md#sessions-scopes-and-authorization). `false`: nobody; `true`: everybody sees
+   * everything; a function gets the request and answers one of those or a {@link Grant}
+   * (`{ sessions?, scopes?, subject?, principal?, expiresAt? }`). A grant naming a scope that is not
+   * declared is refused (500) and logged as a TypeError. Default: everybody sees everything, and the
+   * hub warns once.
    */
-  authorize?: Authorize | boolean;
+  authorize?: Authorize<NoInfer<K>> | boolean;
   /** Origins allowed to connect (exact `Origin` values). Default: any. */
   allowedOrigins?: readonly string[];
   /**
@@ -77,6 +92,8 @@ export interface HubOptions {
 
 export interface ResolvedOptions {
   sessionKey: string;
+  /** Declared scopes: name → event field. */
+  scopes: ReadonlyMap<string, string>;
   optIn: ReadonlySet<string>;
   history: HistoryLimits;
   authorize: Authorize | boolean;
@@ -100,7 +117,7 @@ export const defaultLimits: Limits = {
 /** The longest delay a timer takes; a longer one fires at once. */
 const maxTimerMs = 2 ** 31 - 1;
 
-export function resolveOptions(options: HubOptions): ResolvedOptions {
+export function resolveOptions(options: HubOptions<string>): ResolvedOptions {
   const limits = { ...defaultLimits, ...options.limits };
   for (const [name, value] of Object.entries(limits)) positive(`limits.${name}`, value);
   const history = { maxEvents: 10_000, maxAgeMs: 300_000, ...options.history };
@@ -119,10 +136,11 @@ export function resolveOptions(options: HubOptions): ResolvedOptions {
   }
   const authorize = options.authorize ?? true;
   if (typeof authorize !== "boolean" && typeof authorize !== "function") {
-    throw new TypeError("createHub: authorize must be true, false or a function (request) => boolean | { sessions }");
+    throw new TypeError("createHub: authorize must be true, false or a function (request) => boolean | grant");
   }
   return {
     sessionKey,
+    scopes: resolveScopes(options.scopes),
     optIn: new Set(options.optIn ?? []),
     history,
     authorize,

@@ -31,11 +31,16 @@ export function encodePublished(event: unknown, sessionKey: string): BusRecord {
   if (Object.hasOwn(encoded, "id") || Object.hasOwn(record, "id")) {
     throw new TypeError(`publish: event field "id" is reserved for the stream position; rename it (event "${name}")`);
   }
-  const sessionValue = encoded[sessionKey];
-  const session = typeof sessionValue === "string" ? sessionValue
-    : typeof sessionValue === "number" && Number.isFinite(sessionValue) ? String(sessionValue)
-    : undefined;
-  return { name, session, json: escapeLineSeparators(json) };
+  return { name, session: routingValue(encoded[sessionKey]), json: escapeLineSeparators(json) };
+}
+
+/**
+ * The value an event's session or scope field routes by: a string, or a finite number as its
+ * decimal text; anything else (absent, null, an object) is no value, and the event is not seen by
+ * streams limited on that field.
+ */
+export function routingValue(value: unknown): string | undefined {
+  return typeof value === "string" ? value : typeof value === "number" && Number.isFinite(value) ? String(value) : undefined;
 }
 
 /** An object (or null) prototype, no `toJSON`, and `event` and the session key as plain data. */

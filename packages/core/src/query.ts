@@ -1,14 +1,24 @@
-/** What a connection asks for (docs/protocol.md#events-and-publishing and docs/protocol.md#wire-protocol). */
-export interface StreamOptions {
+import { readScopeValues, type ScopeValues } from "./scopes.js";
+
+/**
+ * What a connection asks for (docs/protocol.md#events-and-publishing and docs/protocol.md#query). `K`: the hub's declared scopes.
+ * Everything here narrows what `authorize` granted; asking for more than the grant is refused (403).
+ */
+export interface StreamOptions<K extends string = string> {
   /** Only this session's events. */
   sessionId?: string;
+  /**
+   * Per declared scope, only events whose field is one of these (query `?tenant=acme,globex`).
+   * Naming a scope that is not declared throws a TypeError; in a query, such a key is ignored.
+   */
+  scopes?: ScopeValues<K>;
   /** Event names, or prefixes ending in `*`. Default: every event. */
   events?: readonly string[];
   /** Opt-in events (see `HubOptions.optIn`) to receive too; names or prefixes ending in `*`. */
   include?: readonly string[];
   /**
    * Resume after this id. From a request: the `Last-Event-ID` header when present, else the
-   * `lastEventId` query parameter (docs/protocol.md, "Resume").
+   * `lastEventId` query parameter (docs/protocol.md#resume).
    */
   lastEventId?: string;
   /** SSE only: `event:` lines on (query `eventLines=1`) or off (`eventLines=0`). Default: the hub's `eventLines`. */
@@ -26,7 +36,12 @@ const maxValueLength = 512;
  * Reads the stream options of a request URL (`/events?session=S&events=call.*`), then lets the
  * options given in code override them field by field. Throws BadQueryError for malformed values.
  */
-export function readStreamOptions(url: string, headers: Record<string, string | string[] | undefined>, fromCode: StreamOptions = {}): StreamOptions {
+export function readStreamOptions(
+  url: string,
+  headers: Record<string, string | string[] | undefined>,
+  fromCode: StreamOptions = {},
+  declared: ReadonlyMap<string, string> = new Map(),
+): StreamOptions {
   const query = parseTarget(url).searchParams;
   // The header wins over the query: a browser's EventSource keeps the URL it was opened with (a
   // `lastEventId` from a page reload, say) and sends the newer id in the header on every reconnect.
@@ -38,6 +53,7 @@ export function readStreamOptions(url: string, headers: Record<string, string | 
     include: fromCode.include ?? list(query, "include"),
     lastEventId,
     eventLines: fromCode.eventLines ?? flag(query, "eventLines"),
+    scopes: scopesOf(query, fromCode.scopes, declared),
   };
   if (options.sessionId !== undefined) checkValue("session", options.sessionId);
   if (options.lastEventId !== undefined && options.lastEventId.length > maxValueLength) {
@@ -70,6 +86,23 @@ export function targetParses(url: string): boolean {
   } catch {
     return false;
   }
+
+}
+
+/** The declared scopes the query or code names: code wins per scope; undeclared keys in code throw. */
+function scopesOf(query: URLSearchParams, fromCode: ScopeValues | undefined, declared: ReadonlyMap<string, string>): ScopeValues | undefined {
+  if (declared.size === 0 && fromCode === undefined) return undefined;
+  const code = readScopeValues(fromCode, declared, "stream options");
+  const scopes: Record<string, readonly string[]> = {};
+  let any = false;
+  for (const name of declared.keys()) {
+    const values = code.has(name) ? [...code.get(name)!] : list(query, name);
+    if (values === undefined) continue;
+    for (const value of values) checkValue(name, value);
+    scopes[name] = values;
+    any = true;
+  }
+  return any ? scopes : undefined;
 }
 
 function single(query: URLSearchParams, key: string): string | undefined {

@@ -45,8 +45,10 @@ export async function catchUp(connection: Connection, lastEventId: string, host:
     }
     for (const event of events) {
       cursor = event.id;
-      if (!connection.wants(event.name, event.session, optIn.has(event.name))) continue;
-      connection.send(new Frame(event));
+      // A replay obeys the same view as live events: sessions, scopes, then the event filter.
+      const frame = new Frame(event);
+      if (!connection.wants(frame, optIn.has(event.name))) continue;
+      connection.send(frame);
       lastSent = event.id;
       if (connection.bufferedBytes > highWaterBytes) await connection.drained();
       if (connection.closing) return;

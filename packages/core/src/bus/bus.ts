@@ -45,6 +45,11 @@ export interface BusContext {
   onEvent(event: BusEvent): void;
   /** Reports a failure the bus recovers from by itself (a reconnect, say). */
   onError(error: Error): void;
+  /**
+   * Receives every control message published on the bus (see {@link Bus.publishControl}), the
+   * hub's own included, in no particular order with events. Called synchronously; it must not throw.
+   */
+  onControl?(message: string): void;
 }
 
 export interface Bus {
@@ -57,6 +62,12 @@ export interface Bus {
    * from the oldest retained. See {@link BusReadResult.gap}.
    */
   read(afterId: string | undefined, limit: number): Promise<BusReadResult>;
+  /**
+   * Broadcasts a control message (a revocation: `hub.revoke`) to every hub on the bus, this one
+   * included; not kept in history, never replayed. Resolves once the bus has taken it. A bus
+   * without it serves one process: revocations then reach only the hub that issues them.
+   */
+  publishControl?(message: string): Promise<void>;
   /** Orders two ids this bus issued: negative, zero or positive, like `Array.prototype.sort`. */
   compareIds(a: string, b: string): number;
   /** Stops delivering events and releases connections. */

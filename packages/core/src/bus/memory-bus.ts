@@ -48,6 +48,13 @@ export class MemoryBus implements Bus {
     return Promise.resolve(event.id);
   }
 
+  publishControl(message: string): Promise<void> {
+    const context = this.#context;
+    if (!context) return Promise.reject(new Error("MemoryBus: publishControl before open"));
+    context.onControl?.(message);
+    return Promise.resolve();
+  }
+
   async read(afterId: string | undefined, limit: number): Promise<BusReadResult> {
     this.#trim();
     const retained = this.#events.length - this.#start;

@@ -15,9 +15,18 @@ export interface WsHost extends ConnectionHost {
  * How long a closing handshake may take before the socket is dropped: at shutdown, briefly, so
  * close() resolves; a slow reader gets time to read what it was sent and the 1013 behind it.
  */
-const closeGraceMs = { shutdown: 2_000, rotate: 2_000, slow: 30_000 } as const;
+const closeGraceMs: Record<CloseReason, number> = { shutdown: 2_000, rotate: 2_000, slow: 30_000, expired: 2_000, revoked: 2_000 };
 /** How often a socket without a drain event is looked at while a replay waits for it to drain. */
 const drainPollMs = 10;
+
+/** The close code and reason of each way the hub ends a WebSocket (docs/protocol.md#refusal-and-close-codes). */
+const closeFrames: Record<CloseReason, [code: number, reason: string]> = {
+  slow: [1013, "slow reader: reconnect and resume from your last id"],
+  shutdown: [1001, "server shutting down: reconnect and resume from your last id"],
+  rotate: [1012, "stream_rotated: the stream reached maxStreamMs; reconnect now and resume from your last id"],
+  expired: [4419, "expired: refresh credentials and reconnect"],
+  revoked: [4403, "revoked: access to this stream was withdrawn"],
+};
 
 /**
  * One WebSocket: events as JSON text frames, client actions with their replies and limits
@@ -96,9 +105,7 @@ export class WsConnection extends Connection {
   }
 
   protected end(reason: CloseReason): void {
-    if (reason === "slow") this.peer.close(1013, "slow reader: reconnect and resume from your last id");
-    else if (reason === "rotate") this.peer.close(1012, "stream_rotated: the stream reached maxStreamMs; reconnect now and resume from your last id");
-    else this.peer.close(1001, "server shutting down: reconnect and resume from your last id");
+    this.peer.close(...closeFrames[reason]);
     unrefTimer(setTimeout(() => this.#drop(), closeGraceMs[reason]));
   }
 
