@@ -2,8 +2,8 @@ import { Refusal, type CheckedGrant } from "./authorize.js";
 import type { StreamOptions } from "./query.js";
 
 /**
- * What one connection may and wants to see of the sessions and declared scopes (docs/protocol.md,
- * "Sessions, scopes and authorization"): its grant narrowed by its query. For every limited key,
+ * What one connection may and wants to see of the sessions and declared scopes
+ * (docs/protocol.md#sessions-scopes-and-authorization): its grant narrowed by its query. For every limited key,
  * the event's field must be one of the listed values (AND across keys, OR within one); an event
  * without a limited field is not seen.
  */
