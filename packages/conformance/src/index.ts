@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe } from "vitest";
 import { authorizationCases } from "./cases/authorization.js";
 import { deliveryCases } from "./cases/delivery.js";
 import { resumeCases } from "./cases/resume.js";
+import { scopeCases } from "./cases/scopes.js";
 import { shutdownCases } from "./cases/shutdown.js";
 import { slowReaderCases } from "./cases/slow-readers.js";
 import { sseEventLineCases } from "./cases/sse-event-lines.js";
@@ -87,6 +88,7 @@ function allCases(makeHarness: () => Harness, offered: readonly Transport[]): vo
   if (offered.includes("websocket")) wsProtocolCases(current);
   else websocketNotOfferedCases(current);
   authorizationCases(current, offered);
+  scopeCases(current, offered);
   resumeCases(current, offered);
   slowReaderCases(current, offered);
   shutdownCases(current, offered);
