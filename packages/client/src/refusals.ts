@@ -13,10 +13,11 @@ export const terminalCloseCodes: ReadonlyMap<number, string> = new Map([
 ]);
 
 /**
- * WebSocket close codes after which the client reconnects at once, without backoff: 1012 (service
- * restart), which a hub sends when a stream reaches its `maxStreamMs`.
+ * WebSocket close codes after which the client reconnects at once, without backoff (its `headers`
+ * function is called again): 1012 (service restart), which a hub sends when a stream reaches its
+ * `maxStreamMs`, and 4419 (expired), at the grant's `expiresAt`: fresh credentials, then resume.
  */
-export const reconnectNowCloseCodes: ReadonlySet<number> = new Set([1012]);
+export const reconnectNowCloseCodes: ReadonlySet<number> = new Set([1012, 4419]);
 
 /** The SSE comment a hub ends a stream with when the client should reconnect at once (`: reconnect`). */
 export const reconnectNowComment = "reconnect";

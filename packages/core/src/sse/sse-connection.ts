@@ -53,10 +53,11 @@ export class SseConnection extends Connection {
 
   protected end(reason: CloseReason): void {
     // A slow reader's buffer is dropped at once so its memory is bounded; it resumes from the last
-    // whole event it read. Otherwise (shutdown, rotate, expired, revoked) what is buffered is still flushed. A rotated stream says
-    // so last, so that a client reconnects at once instead of backing off.
+    // whole event it read. Otherwise (shutdown, rotate, expired, revoked) what is buffered is still flushed. A rotated or expired
+    // stream says so last, so that a client reconnects at once (with fresh credentials) instead of
+    // backing off.
     if (reason === "slow") return this.sink.destroy();
-    if (reason === "rotate") this.sink.write(reconnectNow);
+    if (reason === "rotate" || reason === "expired") this.sink.write(reconnectNow);
     this.sink.end();
   }
 }
