@@ -51,16 +51,20 @@ export interface PublishPathResult {
   bigHubOverSmallHub: number;
   /** Cost of a 10-receiver event in the big hub over 10 × the per-receiver cost of a broadcast. */
   scopedOverPerReceiver: number;
+  /** Cost of a 10-receiver event in a hub of 10,000 tenant-scoped connections (1,000 tenants) over a 10-connection one. */
+  tenantHubOverSmallTenantHub: number;
   proportional: boolean;
 }
 
-async function hubWith(connections: number, sessions: number): Promise<{ hub: Hub; sockets: CountingSocket[] }> {
-  const hub = createHub({ sessionKey: "callId", limits: { maxConnections: connections + 1 }, logger: { warn() {}, error() {} } });
+/** `by`: each connection limited to one session, or to one tenant (a declared scope, `orgId`). */
+async function hubWith(connections: number, sessions: number, by: "session" | "tenant"): Promise<{ hub: Hub; sockets: CountingSocket[] }> {
+  const hub = createHub({ sessionKey: "callId", scopes: { tenant: "orgId" }, limits: { maxConnections: connections + 1 }, logger: { warn() {}, error() {} } });
   const sockets: CountingSocket[] = [];
   for (let i = 0; i < connections; i++) {
     const socket = new CountingSocket();
     sockets.push(socket);
-    hub.ws(socket, { sessionId: `CA_${(i % sessions) + 1}` });
+    const value = `CA_${(i % sessions) + 1}`;
+    hub.ws(socket, by === "session" ? { sessionId: value } : { scopes: { tenant: [value] } });
   }
   while (hub.stats().connections.websocket < connections) await new Promise((resolve) => setImmediate(resolve));
   return { hub, sockets };
@@ -71,8 +75,8 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function measure(name: string, connections: number, sessions: number, events: number, rounds = 7): Promise<PublishPathCase> {
-  const { hub, sockets } = await hubWith(connections, sessions);
+async function measure(name: string, connections: number, sessions: number, events: number, rounds = 7, by: "session" | "tenant" = "session"): Promise<PublishPathCase> {
+  const { hub, sockets } = await hubWith(connections, sessions, by);
   const make = payloadMaker(100);
   const times: number[] = [];
   let seq = 0;
@@ -82,6 +86,7 @@ async function measure(name: string, connections: number, sessions: number, even
     for (let i = 0; i < events; i++) {
       const event = make(seq++);
       event.callId = `CA_${(seq % sessions) + 1}`;
+      event.orgId = event.callId; // the tenant case routes by it; the session case ignores it
       void hub.publish(event);
     }
     const us = Number(process.hrtime.bigint() - start) / 1e3 / events;
@@ -98,17 +103,20 @@ export async function publishPathCheck({ events = 20_000, rounds = 7 } = {}): Pr
   const small = await measure("10 connections, 1 session", 10, 1, events, rounds);
   const big = await measure("10,000 connections over 1,000 sessions", 10_000, 1_000, events, rounds);
   const broadcast = await measure("10,000 connections on 1 session", 10_000, 1, Math.max(1, Math.round(events / 400)), rounds);
+  const smallTenants = await measure("10 connections, 1 tenant", 10, 1, events, rounds, "tenant");
+  const bigTenants = await measure("10,000 connections over 1,000 tenants", 10_000, 1_000, events, rounds, "tenant");
   const perReceiver = broadcast.usPerEvent / broadcast.receivers;
   const bigHubOverSmallHub = big.usPerEvent / small.usPerEvent;
   const scopedOverPerReceiver = big.usPerEvent / (perReceiver * big.receivers);
   return {
-    cases: [small, big, broadcast],
+    cases: [small, big, broadcast, smallTenants, bigTenants],
     bigHubOverSmallHub,
     scopedOverPerReceiver,
+    tenantHubOverSmallTenantHub: bigTenants.usPerEvent / smallTenants.usPerEvent,
     // Proportional to receivers: the big hub costs about what the small one does (cache misses in
     // a larger heap aside). A scan of 10,000 connections, at even 20 ns each, would add 200 µs to
     // an event that costs ~10-20 µs: ten times or more.
-    proportional: bigHubOverSmallHub < 3 && big.sendsPerEvent === big.receivers,
+    proportional: bigHubOverSmallHub < 3 && big.sendsPerEvent === big.receivers && bigTenants.usPerEvent / smallTenants.usPerEvent < 3 && bigTenants.sendsPerEvent === bigTenants.receivers,
   };
 }
 
