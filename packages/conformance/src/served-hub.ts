@@ -1,4 +1,4 @@
-import type { ActionHandler, HubStats } from "@eventwire/core";
+import type { ActionHandler, HubStats, RevokeSelector } from "@eventwire/core";
 import type { EventEmitter } from "node:events";
 
 /**
@@ -13,5 +13,6 @@ export interface ServedHub {
   attach(emitter: EventEmitter, options: { events: readonly string[] }): () => void;
   pipe<T>(source: AsyncIterable<T>, options?: { map?: (item: T) => { event: string; [field: string]: unknown } | undefined }): Promise<void>;
   action(name: string, handler: ActionHandler): void;
+  revoke(selector: RevokeSelector): Promise<void>;
   readonly bus: { compareIds(a: string, b: string): number };
 }

@@ -169,10 +169,10 @@ export function scopeCases(harness: () => Harness, offered: readonly Transport[]
       const adaAgain = await openStream(harness(), transport, served, "agent=rook", { "x-subject": "ada" });
       const bob = await openStream(harness(), transport, served, undefined, { "x-subject": "bob", "x-tenants": "acme" });
       const globex = await openStream(harness(), transport, served, undefined, { "x-tenants": "globex" });
-      const count = () => served.hub.stats().connections[transport === "sse" ? "sse" : "websocket"];
-      expect(count()).toBe(4);
+      const count = async () => (await served.hub.stats()).connections[transport === "sse" ? "sse" : "websocket"];
+      expect(await count()).toBe(4);
       await served.hub.revoke({ subject: "ada" });
-      expect(count()).toBe(2);
+      expect(await count()).toBe(2);
       const closed = transport === "sse" ? {} : { closeCode: 4403 };
       expect(await ended(ada, transport)).toEqual(closed);
       expect(await ended(adaAgain, transport)).toEqual(closed);

@@ -108,6 +108,9 @@ export function hostHubs(serve: (hub: Hub) => Promise<HostedServer>): void {
       case "close":
         await hubOf(request.hub).close();
         return null;
+      case "revoke":
+        await hubOf(request.hub).revoke(request.selector);
+        return null;
       case "stop-server": {
         const open = hubs.get(request.hub);
         hubs.delete(request.hub);

@@ -17,6 +17,7 @@ export type ParentRequest =
   | { id: number; op: "publish"; hub: number; event: Record<string, unknown> }
   | { id: number; op: "stats"; hub: number }
   | { id: number; op: "close"; hub: number }
+  | { id: number; op: "revoke"; hub: number; selector: Record<string, unknown> }
   | { id: number; op: "stop-server"; hub: number }
   | { id: number; op: "pipe"; hub: number; source: number }
   | { id: number; op: "action"; hub: number; name: string };

@@ -1,4 +1,4 @@
-import { MemoryBus, type ActionContext, type ActionHandler, type EventwireRequest, type HubOptions, type HubStats, type Logger } from "@eventwire/core";
+import { MemoryBus, type ActionContext, type ActionHandler, type EventwireRequest, type HubOptions, type HubStats, type Logger, type RevokeSelector } from "@eventwire/core";
 import { spawn, type ChildProcess } from "node:child_process";
 import type { EventEmitter } from "node:events";
 import type { ServedHub } from "../served-hub.js";
@@ -211,6 +211,10 @@ export class RemoteHub implements ServedHub {
 
   stats(): Promise<HubStats> {
     return this.runtime.request({ op: "stats", hub: this.id }) as Promise<HubStats>;
+  }
+
+  async revoke(selector: RevokeSelector): Promise<void> {
+    await this.runtime.request({ op: "revoke", hub: this.id, selector: { ...selector } });
   }
 
   async close(): Promise<void> {
