@@ -1,5 +1,4 @@
 import type { EventwireRequest, Grant } from "@eventwire/core";
-import { randomInterleaving, traceEvents } from "@eventwire/test-fixtures";
 import { describe, expect, it } from "vitest";
 import { openStream, publishAll, refusal, transports, withIds, type Harness, type Served, type StreamClient, type Transport } from "../harness.js";
 import type { SseClient } from "../sse-client.js";
@@ -16,12 +15,32 @@ type Published = { event: string; [field: string]: unknown };
  * tenant but no call, some about no tenant at all.
  */
 function threeTenants(seed: number): Published[] {
-  const trace = randomInterleaving({ sessions: 9, events: 150, seed, sessionlessRatio: 0.1 });
-  return traceEvents(trace).map((event, n) => {
-    const call = typeof event.callId === "string" ? Number(event.callId.slice(3)) : undefined;
-    if (call !== undefined) return { ...event, orgId: tenants[call % 3], agent: agents[Math.floor(call / 3) % 3] };
-    return n % 2 ? { ...event, orgId: tenants[n % 3] } : event; // a tenant-level event, or a system-wide one
+  const random = seeded(seed);
+  // Nine calls of 15 events each (started, words, ended) and 15 events about no call, shuffled;
+  // each call keeps its own order.
+  const slots = [...Array.from({ length: 9 * 15 }, (_, i) => Math.floor(i / 15)), ...Array.from({ length: 15 }, () => -1)];
+  for (let i = slots.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [slots[i], slots[j]] = [slots[j]!, slots[i]!];
+  }
+  const emitted = new Array<number>(9).fill(0);
+  return slots.map((call, n) => {
+    if (call < 0) return n % 2 ? { event: "tenant.notice", n, orgId: tenants[n % 3] } : { event: "system.notice", n }; // a tenant-level event, or a system-wide one
+    const step = emitted[call]!++;
+    const event = step === 0 ? "call.started" : step === 14 ? "call.ended" : "bot.word";
+    return { event, callId: `CA_${call + 1}`, step, orgId: tenants[(call + 1) % 3], agent: agents[Math.floor((call + 1) / 3) % 3] };
   });
+}
+
+/** A small seeded generator (mulberry32), so a failing seed can be replayed. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 /**
