@@ -9,5 +9,7 @@ export default defineConfig({
     globalSetup: ["test/build-fixture.ts"],
     // Starting a Next server, and a dev server's first compile, take seconds.
     hookTimeout: 120_000,
+    // Type tests too: `*.test-d.ts` files are checked by tsc, not run.
+    typecheck: { enabled: true, include: ["src/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
   },
 });
