@@ -114,9 +114,9 @@ describe.each(transports)("events over %s", (transport) => {
     stream.on("gap", (e) => gaps.push(e));
     stream.on("*", (e) => seen.push(e));
     await waitFor(() => seen.length === 2, "the gap and the replay");
-    expect(gaps).toEqual([{ event: "gap", lastEventId: "from-another-run" }]);
+    expect(gaps).toEqual([{ event: "gap", lastEventId: "from-another-run", reason: "unknown" }]);
     expect(seen).toEqual([
-      { event: "gap", lastEventId: "from-another-run" },
+      { event: "gap", lastEventId: "from-another-run", reason: "unknown" },
       { event: "bot.word", callId: "CA_1", word: "kept", id: oldest },
     ]);
     // A control event carries no id: where the stream resumes does not move.

@@ -203,7 +203,7 @@ describe("resume before the bus is open", () => {
     const id = await published;
     await until(() => body.includes("after.open"));
     expect(body.split("\n").filter((line) => line.startsWith("data:"))).toEqual([
-      'data: {"event":"gap","lastEventId":"from-an-earlier-run"}',
+      'data: {"event":"gap","lastEventId":"from-an-earlier-run","reason":"unknown"}',
       `data: {"event":"after.open","id":"${id}"}`,
     ]);
     expect(errors).toEqual([]);

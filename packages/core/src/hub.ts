@@ -456,7 +456,7 @@ export class Hub<K extends string = string> {
       highWaterBytes: maxBufferedBytes / 2,
       dispatchedThrough: () => this.#dispatchedThrough,
       goLive: (sentThrough) => this.#goLive(connection, sentThrough),
-      resumed: (gap) => this.#metrics.resumed(gap),
+      resumed: (reason) => this.#metrics.resumed(reason),
     })).catch((error) => {
       this.options.logger.error("[eventwire] resume failed; closing the connection so it retries", error);
       connection.close("shutdown");

@@ -8,7 +8,7 @@ export type { ScopeMap, ScopeValues } from "./scopes.js";
 export type { RevokeSelector } from "./revocation.js";
 export { ActionError, type ActionContext, type ActionHandler, type ActionMessage } from "./actions.js";
 export type { AttachOptions, PipeOptions, SourceMap } from "./sources.js";
-export type { Bus, BusContext, BusEvent, BusReadResult, BusRecord, HistoryLimits } from "./bus/bus.js";
+export type { Bus, BusContext, BusEvent, BusReadResult, BusRecord, GapReason, HistoryLimits } from "./bus/bus.js";
 export { MemoryBus, memoryBus } from "./bus/memory-bus.js";
 export { encodeSseEvent, encodeSseComment, encodeSseRetry, sseHeaders } from "./sse/encode.js";
 export type { SseSink } from "./sse/sse-sink.js";

@@ -71,9 +71,9 @@ export class HubMetrics {
     });
   }
 
-  /** A resume's first read: `exact`, or a gap (with its reason once buses give one). */
-  resumed(gap: boolean, reason?: string): void {
-    const key = gap ? `gap:${reason ?? "unknown"}` : "exact";
+  /** A resume's first read: exact (no reason), or a gap with the bus's reason. */
+  resumed(reason: string | undefined): void {
+    const key = reason === undefined ? "exact" : `gap:${reason}`;
     this.#resumes.set(key, (this.#resumes.get(key) ?? 0) + 1);
   }
 

@@ -37,7 +37,7 @@ describe("catchUp (docs/protocol.md#resume)", () => {
     const { connection, written } = recordingConnection();
     let liveFrom: string | undefined;
     await catchUp(connection, ids[0]!, { bus, optIn: new Set(), highWaterBytes: 1 << 20, dispatchedThrough: () => ids.at(-1), goLive: (id) => (liveFrom = id) });
-    expect(written).toEqual([...ids.slice(1, 257), JSON.stringify({ event: "gap", lastEventId: ids[256] }), ...ids.slice(600)]);
+    expect(written).toEqual([...ids.slice(1, 257), JSON.stringify({ event: "gap", lastEventId: ids[256], reason: "overrun" }), ...ids.slice(600)]);
     expect(liveFrom).toBe(ids.at(-1));
   });
 
@@ -47,6 +47,6 @@ describe("catchUp (docs/protocol.md#resume)", () => {
     const ids = [await bus.publish({ name: "x", session: undefined, json: '{"event":"x"}' })];
     const { connection, written } = recordingConnection();
     await catchUp(connection, "unknown", { bus, optIn: new Set(), highWaterBytes: 1 << 20, dispatchedThrough: () => ids.at(-1), goLive: () => {} });
-    expect(written).toEqual([JSON.stringify({ event: "gap", lastEventId: "unknown" }), ids[0]]);
+    expect(written).toEqual([JSON.stringify({ event: "gap", lastEventId: "unknown", reason: "unknown" }), ids[0]]);
   });
 });

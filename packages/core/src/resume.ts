@@ -1,4 +1,4 @@
-import type { Bus } from "./bus/bus.js";
+import type { Bus, GapReason } from "./bus/bus.js";
 import type { Connection } from "./connection.js";
 import { controlJson, Frame } from "./frame.js";
 
@@ -21,8 +21,8 @@ export interface ResumeHost {
   dispatchedThrough(): string | undefined;
   /** Makes the connection live, synchronously, skipping live events up to `sentThrough`. */
   goLive(sentThrough: string | undefined): void;
-  /** Told once per resume, after the first read, whether it was exact or began with a gap (for metrics). */
-  resumed?(gap: boolean): void;
+  /** Told once per resume, after the first read: exact (undefined) or the gap's reason (for metrics). */
+  resumed?(gap: GapReason | undefined): void;
 }
 
 export async function catchUp(connection: Connection, lastEventId: string, host: ResumeHost): Promise<void> {
@@ -35,14 +35,16 @@ export async function catchUp(connection: Connection, lastEventId: string, host:
     const dispatchedBefore = host.dispatchedThrough();
     const { events, gap } = await bus.read(cursor, pageSize);
     if (first) host.resumed?.(gap);
-    first = false;
     if (connection.closing) return;
-    if (gap) {
-      // On the first read: the client's id cannot be resumed. On a later one: the history moved past
-      // this replay while it waited for the connection to drain. Either way, say so (docs/protocol.md#resume).
-      connection.sendControl(controlJson({ event: "gap", lastEventId: lastSent }));
+    if (gap !== undefined) {
+      // On the first read: the client's id cannot be resumed, for the bus's reason. On a later one,
+      // "expired" means the history moved past this replay while it waited for the connection to
+      // drain: an "overrun" (docs/protocol.md#resume).
+      const reason: GapReason = !first && gap === "expired" ? "overrun" : gap;
+      connection.sendControl(controlJson({ event: "gap", lastEventId: lastSent, reason }));
       cursor = undefined;
     }
+    first = false;
     for (const event of events) {
       cursor = event.id;
       // A replay obeys the same view as live events: sessions, scopes, then the event filter.

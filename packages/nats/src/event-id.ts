@@ -6,7 +6,8 @@
  * another run's, and resumed with a gap.
  */
 
-const EVENT_ID = /^([0-9a-z]{1,11})-([1-9][0-9]{0,15})$/;
+// Sequence 0 is the cursor of a stream that has stored nothing yet (the position before its first message).
+const EVENT_ID = /^([0-9a-z]{1,11})-(0|[1-9][0-9]{0,15})$/;
 
 export interface ParsedEventId {
   readonly epoch: string;

@@ -128,21 +128,24 @@ export class NatsBus implements Bus {
       } catch (error) {
         if (!isStreamNotFound(error)) throw error;
         void this.#checkStream();
-        return { events: [], gap: afterId !== undefined }; // the stream (and its history) is gone
+        return afterId === undefined ? { events: [] } : { events: [], gap: "reset" }; // the stream (and its history) is gone
       }
       const epoch = streamEpoch(info.created);
       if (epoch !== this.#epoch) void this.#checkStream(); // created anew under this bus
       const { first_seq, last_seq, messages } = info.state;
       const firstSeq = Math.max(1, first_seq);
       let fromSeq = firstSeq;
-      let gap = false;
+      let gap: BusReadResult["gap"] = undefined;
       if (afterId !== undefined) {
         const id = parseEventId(afterId);
-        if (!id || id.epoch !== epoch || id.seq > last_seq || id.seq < firstSeq - 1) gap = true;
+        if (!id) gap = "unknown";
+        else if (id.epoch !== epoch) gap = "reset";
+        else if (id.seq > last_seq) gap = "unknown";
+        else if (id.seq < firstSeq - 1) gap = "expired";
         else fromSeq = id.seq + 1;
       }
       const take = Math.floor(limit);
-      if (messages === 0 || fromSeq > last_seq || take <= 0) return { events: [], gap };
+      if (messages === 0 || fromSeq > last_seq || take <= 0) return gap === undefined ? { events: [] } : { events: [], gap };
       const stored = await readMessages({
         js: session.js,
         jsm: session.jsm,
@@ -158,17 +161,29 @@ export class NatsBus implements Bus {
       // holds nothing but this bus's subject, so every sequence is one of its events.)
       const subjects = info.config.subjects ?? [];
       const exclusive = subjects.length === 1 && subjects[0] === this.subject;
-      if (!gap && exclusive && (stored.length === 0 || stored[0]!.seq !== fromSeq)) gap = true;
+      if (gap === undefined && exclusive && (stored.length === 0 || stored[0]!.seq !== fromSeq)) gap = "expired";
       const events: BusEvent[] = [];
       for (const message of stored) {
         const event = this.#event(epoch, message);
         if (event) events.push(event);
       }
-      return { events, gap };
+      return gap === undefined ? { events } : { events, gap };
     } catch (error) {
       throw new Error(`@eventwire/nats: cannot read history from NATS at ${this.#where()}: ${(error as Error).message}`, {
         cause: error,
       });
+    }
+  }
+
+  async cursor(): Promise<string> {
+    const session = this.#session;
+    if (this.#state !== "open" || !session) throw this.#notOpen("read the cursor");
+    try {
+      const info = await session.jsm.streams.info(this.stream);
+      return formatEventId(streamEpoch(info.created), info.state.last_seq);
+    } catch (error) {
+      if (isStreamNotFound(error)) return formatEventId(this.#epoch, 0);
+      throw new Error(`@eventwire/nats: cannot read the cursor from NATS at ${this.#where()}: ${(error as Error).message}`, { cause: error });
     }
   }
 

@@ -27,12 +27,25 @@ describe.skipIf(!runNatsTests)("natsBus on the shared NATS", () => {
 
   it("reads an empty or purged stream as empty; resuming at its last id is no gap, a foreign id is", async () => {
     const { bus, stream } = await openBus();
-    expect(await bus.read(undefined, 10)).toEqual({ gap: false, events: [] });
+    expect(await bus.read(undefined, 10)).toStrictEqual({ events: [] });
     const [id] = await publishAll(bus, 1);
     await jsm.streams.purge(stream);
-    expect(await bus.read(undefined, 10)).toEqual({ gap: false, events: [] });
-    expect(await bus.read(id, 10)).toEqual({ gap: false, events: [] }); // purged up to and including it: nothing lost after it
-    expect(await bus.read("x-1", 10)).toEqual({ gap: true, events: [] });
+    expect(await bus.read(undefined, 10)).toStrictEqual({ events: [] });
+    expect(await bus.read(id, 10)).toStrictEqual({ events: [] }); // purged up to and including it: nothing lost after it
+    expect(await bus.read("x-1", 10)).toEqual({ gap: "reset", events: [] });
+  });
+
+  it("gives a cursor that resumes exactly after the newest message, also before the first one", async () => {
+    const { bus } = await openBus();
+    const empty = await bus.cursor();
+    expect(empty).toMatch(/^[0-9a-z]+-0$/);
+    expect(await bus.read(empty, 10)).toStrictEqual({ events: [] });
+    const [a] = await publishAll(bus, 1);
+    expect((await bus.read(empty, 10)).events.map((event) => event.id)).toEqual([a]);
+    const cursor = await bus.cursor();
+    expect(cursor).toBe(a);
+    const [b] = await publishAll(bus, 1, 2);
+    expect((await bus.read(cursor, 10)).events.map((event) => event.id)).toEqual([b]);
   });
 
   it("bounds the history by age (max_age)", async () => {
@@ -43,8 +56,8 @@ describe.skipIf(!runNatsTests)("natsBus on the shared NATS", () => {
       if (state.messages !== 0) throw new Error(`${state.messages} messages left`);
     }, "the old messages to expire", 5_000);
     const [fresh] = await publishAll(bus, 1, 4);
-    expect(await bus.read(old[2], 10)).toEqual({ gap: false, events: [expect.objectContaining({ id: fresh })] }); // the last expired one: nothing lost after it
-    expect(await bus.read(old[1], 10)).toEqual({ gap: true, events: [expect.objectContaining({ id: fresh })] });
+    expect(await bus.read(old[2], 10)).toStrictEqual({ events: [expect.objectContaining({ id: fresh })] }); // the last expired one: nothing lost after it
+    expect(await bus.read(old[1], 10)).toEqual({ gap: "expired", events: [expect.objectContaining({ id: fresh })] });
   });
 
   it("sets a stream's limits (max_msgs, max_age) from the hub's history, raises them, and never lowers them", async () => {

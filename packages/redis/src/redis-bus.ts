@@ -8,6 +8,9 @@ import { StreamReader } from "./stream-reader.js";
 
 type State = "new" | "opening" | "open" | "closed";
 
+/** The cursor of a stream that has issued no id yet (Redis's own id for "before the first entry"). */
+const EMPTY_CURSOR = "0-0";
+
 /**
  * A bus on one Redis stream. Publishing is an `XADD` (the entry id is the event id, trimmed to
  * the hub's history); every process runs one blocking `XREAD` loop and hands each entry to its
@@ -92,8 +95,8 @@ export class RedisBus implements Bus {
     const count = Math.max(1, Math.floor(limit));
     const take = Math.max(0, Math.floor(limit));
     try {
-      if (afterId === undefined) return { events: this.#events(await this.#oldest(client, count), take), gap: false };
-      if (!isStreamId(afterId)) return { events: this.#events(await this.#oldest(client, count), take), gap: true };
+      if (afterId === undefined) return { events: this.#events(await this.#oldest(client, count), take) };
+      if (!isStreamId(afterId) && afterId !== EMPTY_CURSOR) return { events: this.#events(await this.#oldest(client, count), take), gap: "unknown" };
       // The entry itself (inclusive start) tells whether the id is known; XINFO tells what was
       // trimmed. One transaction, so both describe the same moment.
       const replies = await client
@@ -104,24 +107,37 @@ export class RedisBus implements Bus {
       const [infoReply, rangeReply] = replies ?? [];
       if (!infoReply || !rangeReply) throw new Error("the transaction was discarded");
       if (infoReply[0]) {
-        if (isNoSuchKey(infoReply[0])) return { events: [], gap: true }; // the stream is gone
+        // No stream: nothing was ever published (the empty stream's cursor), or its history is gone.
+        if (isNoSuchKey(infoReply[0])) return afterId === EMPTY_CURSOR ? { events: [] } : { events: [], gap: "reset" };
         throw infoReply[0];
       }
       if (rangeReply[0]) throw rangeReply[0];
-      const { maxDeletedId } = parseStreamInfo(infoReply[1]);
+      const info = parseStreamInfo(infoReply[1]);
       const entries = rangeReply[1] as StreamEntry[];
+      // The cursor of a stream that had issued nothing: exact while nothing was removed since.
+      if (afterId === EMPTY_CURSOR && info.complete) return { events: this.#events(entries, take) };
+      // The newest id issued (a cursor): nothing after it, even when its entry was trimmed.
+      if (afterId === info.lastGeneratedId) return { events: [] };
       // Trimming only ever removes the oldest entries, so when the entry `afterId` is still in
       // the stream, so is everything after it, unless something newer was XDEL'd (Redis reports
       // the newest deleted id). An id that is not in the stream (trimmed, never issued, from a
       // deleted stream, or in the future) cannot be resumed exactly.
       const known = entries[0]?.[0] === afterId;
-      if (known && compareStreamIds(afterId, maxDeletedId) >= 0) {
-        return { events: this.#events(entries.slice(1), take), gap: false };
+      if (known && compareStreamIds(afterId, info.maxDeletedId) >= 0) {
+        return { events: this.#events(entries.slice(1), take) };
       }
-      return { events: this.#events(await this.#oldest(client, count), take), gap: true };
+      // Known but followed by a deletion, or older than the oldest entry: history is missing after it.
+      const older = known || compareStreamIds(afterId, info.firstEntryId ?? info.lastGeneratedId) < 0;
+      return { events: this.#events(await this.#oldest(client, count), take), gap: older ? "expired" : "unknown" };
     } catch (error) {
       throw this.#failure("cannot read history", error as Error);
     }
+  }
+
+  async cursor(): Promise<string> {
+    const client = this.#connections?.client;
+    if (this.#state !== "open" || !client) throw this.#notOpen("read the cursor");
+    return this.#lastGeneratedId(client);
   }
 
   compareIds(a: string, b: string): number {
@@ -173,7 +189,7 @@ export class RedisBus implements Bus {
     try {
       return parseStreamInfo(await client.xinfo("STREAM", this.stream)).lastGeneratedId;
     } catch (error) {
-      if (isNoSuchKey(error)) return "0-0";
+      if (isNoSuchKey(error)) return EMPTY_CURSOR;
       throw new Error(`@eventwire/redis: cannot inspect stream "${this.stream}": ${(error as Error).message}`, { cause: error });
     }
   }

@@ -40,6 +40,10 @@ export interface StreamInfo {
    * before 7, which does not report it.
    */
   readonly maxDeletedId: string;
+  /** The oldest entry's id; undefined for an empty stream. */
+  readonly firstEntryId: string | undefined;
+  /** Whether no entry was ever removed (trimmed or deleted): Redis 7's `entries-added` equals `length`. */
+  readonly complete: boolean;
 }
 
 /** Reads XINFO STREAM's flat key/value reply. */
@@ -52,7 +56,11 @@ export function parseStreamInfo(reply: unknown): StreamInfo {
     const value = info.get(key);
     return typeof value === "string" ? value : "0-0";
   };
-  return { lastGeneratedId: text("last-generated-id"), maxDeletedId: text("max-deleted-entry-id") };
+  const first = info.get("first-entry");
+  const firstEntryId = Array.isArray(first) && typeof first[0] === "string" ? (first[0] as string) : undefined;
+  const added = info.get("entries-added");
+  const complete = added !== undefined && Number(added) === Number(info.get("length"));
+  return { lastGeneratedId: text("last-generated-id"), maxDeletedId: text("max-deleted-entry-id"), firstEntryId, complete };
 }
 
 /** True for the error Redis answers XINFO STREAM with when the stream does not exist. */

@@ -23,8 +23,21 @@ describe.skipIf(!runRedisTests)("redisBus on the shared Redis", () => {
 
   it("reads an empty (not yet created) stream as empty, and any id against it as a gap", async () => {
     const { bus } = await openBus();
-    expect(await bus.read(undefined, 10)).toEqual({ gap: false, events: [] });
-    expect(await bus.read("1-0", 10)).toEqual({ gap: true, events: [] });
+    expect(await bus.read(undefined, 10)).toStrictEqual({ events: [] });
+    expect(await bus.read("1-0", 10)).toEqual({ gap: "reset", events: [] });
+  });
+
+  it("gives a cursor that resumes exactly after the newest entry, also before the stream exists", async () => {
+    const { bus } = await openBus();
+    const empty = await bus.cursor();
+    expect(empty).toBe("0-0");
+    expect(await bus.read(empty, 10)).toStrictEqual({ events: [] });
+    const [a] = await publishAll(bus, 1);
+    expect((await bus.read(empty, 10)).events.map((event) => event.id)).toEqual([a]);
+    const cursor = await bus.cursor();
+    expect(cursor).toBe(a);
+    const [b] = await publishAll(bus, 1, 2);
+    expect((await bus.read(cursor, 10)).events.map((event) => event.id)).toEqual([b]);
   });
 
   it("answers a gap when an entry after the id was deleted (XDEL), and for an id this stream never issued", async () => {
@@ -34,7 +47,7 @@ describe.skipIf(!runRedisTests)("redisBus on the shared Redis", () => {
     const later = (await admin.xadd(stream, `${BigInt(ms!) + 10n}-0`, "name", "tick", "json", '{"event":"tick","n":2}'))!;
     const unknown = `${BigInt(ms!) + 5n}-0`;
     expect(await bus.read(unknown, 10)).toEqual({
-      gap: true,
+      gap: "unknown",
       events: (await bus.read(undefined, 10)).events,
     });
     expect((await bus.read(first, 10)).events.map((event) => event.id)).toEqual([later]);
@@ -42,9 +55,9 @@ describe.skipIf(!runRedisTests)("redisBus on the shared Redis", () => {
     await admin.xdel(stream, third!);
     const kept = (await bus.read(undefined, 10)).events;
     expect(kept.map((event) => event.id)).toEqual([first, later, fourth]);
-    expect(await bus.read(later, 10)).toEqual({ gap: true, events: kept }); // `third` is lost to it
-    expect(await bus.read(third, 10)).toEqual({ gap: true, events: kept });
-    expect(await bus.read(fourth, 10)).toEqual({ gap: false, events: [] });
+    expect(await bus.read(later, 10)).toEqual({ gap: "expired", events: kept }); // `third` is lost to it
+    expect(await bus.read(third, 10)).toEqual({ gap: "unknown", events: kept });
+    expect(await bus.read(fourth, 10)).toStrictEqual({ events: [] });
   });
 
   it("trims exactly to maxEvents with trim: exact; a resume from a trimmed id is a gap, from a kept one is not", async () => {
@@ -52,15 +65,15 @@ describe.skipIf(!runRedisTests)("redisBus on the shared Redis", () => {
     const ids = await publishAll(bus, 12);
     expect(await admin.xlen(stream)).toBe(5);
     const kept = await bus.read(undefined, 100);
-    expect(kept.gap).toBe(false);
+    expect(kept.gap).toBeUndefined();
     expect(kept.events.map((event) => event.id)).toEqual(ids.slice(7));
     // older than the history: gap, then the oldest retained
-    expect(await bus.read(ids[0], 100)).toEqual({ gap: true, events: kept.events });
-    expect(await bus.read(ids[5], 100)).toEqual({ gap: true, events: kept.events });
+    expect(await bus.read(ids[0], 100)).toEqual({ gap: "expired", events: kept.events });
+    expect(await bus.read(ids[5], 100)).toEqual({ gap: "expired", events: kept.events });
     // Even the newest trimmed id: Redis does not say which id preceded the oldest entry, so
     // the bus cannot tell that nothing after it was lost (a gap, but every retained event).
-    expect(await bus.read(ids[6], 100)).toEqual({ gap: true, events: kept.events });
-    expect(await bus.read(ids[7], 100)).toEqual({ gap: false, events: kept.events.slice(1) });
+    expect(await bus.read(ids[6], 100)).toEqual({ gap: "expired", events: kept.events });
+    expect(await bus.read(ids[7], 100)).toStrictEqual({ events: kept.events.slice(1) });
   });
 
   it("bounds the history by age (XTRIM MINID on Redis's clock) after a later publish", async () => {
@@ -71,7 +84,7 @@ describe.skipIf(!runRedisTests)("redisBus on the shared Redis", () => {
     let length = 0;
     for (let i = 0; i < 100 && (length = await admin.xlen(stream)) > 1; i++) await new Promise((r) => setTimeout(r, 10));
     expect(length).toBe(1);
-    expect(await bus.read(old[2], 10)).toEqual({ gap: true, events: [expect.objectContaining({ id: fresh })] });
+    expect(await bus.read(old[2], 10)).toEqual({ gap: "expired", events: [expect.objectContaining({ id: fresh })] });
   });
 
   it("keeps delivering live events published at once after the stream is deleted (DEL) and re-created", async () => {

@@ -43,6 +43,10 @@ export class GatedBus implements Bus {
     return this.inner.read(afterId, limit);
   }
 
+  cursor(): Promise<string> {
+    return this.inner.cursor();
+  }
+
   compareIds(a: string, b: string): number {
     return this.inner.compareIds(a, b);
   }

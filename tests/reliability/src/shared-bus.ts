@@ -43,18 +43,24 @@ export class SharedHistory {
 
   /** @internal */
   read(afterId: string | undefined, limit: number): BusReadResult {
-    if (afterId === undefined) return { events: this.events.slice(0, limit), gap: false };
+    if (afterId === undefined) return { events: this.events.slice(0, limit) };
     const seq = this.seqOf(afterId);
-    if (seq === undefined || seq > this.#seq || seq < this.#firstSeq - 1) return { events: this.events.slice(0, limit), gap: true };
+    if (seq === undefined || seq > this.#seq) return { events: this.events.slice(0, limit), gap: "unknown" };
+    if (seq < this.#firstSeq - 1) return { events: this.events.slice(0, limit), gap: "expired" };
     const from = seq - this.#firstSeq + 1;
-    return { events: this.events.slice(from, from + limit), gap: false };
+    return { events: this.events.slice(from, from + limit) };
+  }
+
+  /** @internal */
+  cursor(): string {
+    return `${this.run}-${this.#seq}`;
   }
 
   seqOf(id: string): number | undefined {
     const dash = id.lastIndexOf("-");
     if (id.slice(0, dash) !== this.run) return undefined;
     const seq = Number(id.slice(dash + 1));
-    return Number.isSafeInteger(seq) && seq > 0 ? seq : undefined;
+    return Number.isSafeInteger(seq) && seq >= 0 ? seq : undefined;
   }
 }
 
@@ -74,6 +80,10 @@ class SharedBusView implements Bus {
 
   async read(afterId: string | undefined, limit: number): Promise<BusReadResult> {
     return this.history.read(afterId, limit);
+  }
+
+  async cursor(): Promise<string> {
+    return this.history.cursor();
   }
 
   compareIds(a: string, b: string): number {

@@ -1,5 +1,5 @@
 import { until, WsClient, type StreamClient } from "@eventwire/conformance";
-import { createHub } from "@eventwire/core";
+import { createHub, type GapReason } from "@eventwire/core";
 import { seededRandom } from "@eventwire/test-fixtures";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
@@ -76,29 +76,28 @@ describe.each(servers)("resume edges on $name", (factory) => {
       const head = published.at(-1)!.id;
       const run = runOf(head);
       const next = () => seqOf(published.at(-1)!.id) + 1;
-      const ids: [kind: string, id: string | (() => string)][] = [
-        ["unknown", "evt_123"],
-        ["empty", ""],
-        ["dash", "-"],
-        ["no run", "-3"],
-        ["no sequence", `${run}-`],
-        ["sequence zero", `${run}-0`],
-        ["negative", `${run}--1`],
-        ["fractional", `${run}-1.5`],
-        ["exponent", `${run}-1e1`],
-        ["hex", `${run}-0x2`],
-        ["spaced", `${run}- 2`],
-        ["too many digits", `${run}-9007199254740993`],
-        ["NUL", "\u0000"],
-        ["newline injection", `${head}\n\ndata: {"event":"forged"}\n\n`],
-        ["emoji", "🎙️"],
-        ["512 characters", "9".repeat(512)],
-        ["future: the next id", () => `${run}-${next()}`],
-        ["far future", `${run}-999999999999999`],
-        ["earlier run", earlierId],
-        ["earlier run, same sequence", `${runOf(earlierId)}-${seqOf(head)}`],
+      const ids: [kind: string, id: string | (() => string), reason: GapReason][] = [
+        ["unknown", "evt_123", "unknown"],
+        ["empty", "", "unknown"],
+        ["dash", "-", "unknown"],
+        ["no run", "-3", "unknown"],
+        ["no sequence", `${run}-`, "unknown"],
+        ["negative", `${run}--1`, "unknown"],
+        ["fractional", `${run}-1.5`, "unknown"],
+        ["exponent", `${run}-1e1`, "unknown"],
+        ["hex", `${run}-0x2`, "unknown"],
+        ["spaced", `${run}- 2`, "unknown"],
+        ["too many digits", `${run}-9007199254740993`, "unknown"],
+        ["NUL", "\u0000", "unknown"],
+        ["newline injection", `${head}\n\ndata: {"event":"forged"}\n\n`, "unknown"],
+        ["emoji", "🎙️", "unknown"],
+        ["512 characters", "9".repeat(512), "unknown"],
+        ["future: the next id", () => `${run}-${next()}`, "unknown"],
+        ["far future", `${run}-999999999999999`, "unknown"],
+        ["earlier run", earlierId, "reset"],
+        ["earlier run, same sequence", `${runOf(earlierId)}-${seqOf(head)}`, "reset"],
       ];
-      for (const [kind, idOrNext] of ids) {
+      for (const [kind, idOrNext, reason] of ids) {
         for (const [query, wants] of [
           ["", (e: Published) => e !== undefined],
           ["session=S1&", (e: Published) => e.sessionId === "S1"],
@@ -107,7 +106,7 @@ describe.each(servers)("resume edges on $name", (factory) => {
           const client = await open(transport, `${query}lastEventId=${encodeURIComponent(lastEventId)}`);
           const retained = published.filter(wants);
           const marker = await throughMarker([client], published, "S1");
-          expect({ kind, query, got: client.messages }).toEqual({ kind, query, got: [{ event: "gap", lastEventId }, ...retained, marker] });
+          expect({ kind, query, got: client.messages }).toEqual({ kind, query, got: [{ event: "gap", lastEventId, reason }, ...retained, marker] });
           client.close();
         }
       }
@@ -138,7 +137,7 @@ describe.each(servers)("resume edges on $name", (factory) => {
           const client = await open(transport, `lastEventId=${encodeURIComponent(lastEventId)}`);
           try {
             await client.waitForMessages(1 + published.length);
-            expect(client.messages.slice(0, 1 + published.length)).toEqual([{ event: "gap", lastEventId }, ...published]);
+            expect(client.messages.slice(0, 1 + published.length)).toEqual([{ event: "gap", lastEventId, reason: "unknown" }, ...published]);
           } finally {
             client.close();
           }
@@ -197,6 +196,6 @@ describe("resume edges when the history moves on under a replay", () => {
     const retained = later.slice(-300);
     await client.waitForEvents(256 + 300);
     const marker = await throughMarker([client], later);
-    expect(client.messages).toEqual([...first.slice(1, 257), { event: "gap", lastEventId: first[256]!.id }, ...retained, marker]);
+    expect(client.messages).toEqual([...first.slice(1, 257), { event: "gap", lastEventId: first[256]!.id, reason: "overrun" }, ...retained, marker]);
   });
 });

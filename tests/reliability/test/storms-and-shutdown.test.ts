@@ -90,7 +90,7 @@ describe("reconnect storms", () => {
     const after = await second.hub.publish({ event: "after" });
     await until(() => streams.every((s) => s.messages.length === 3), "every stream to get the gap and the next event", 30_000);
     for (const { messages, drops } of streams) {
-      expect(messages).toEqual([{ event: "hello", id: hello }, { event: "gap", lastEventId: hello }, { event: "after", id: after }]);
+      expect(messages).toEqual([{ event: "hello", id: hello }, { event: "gap", lastEventId: hello, reason: "reset" }, { event: "after", id: after }]);
       expect(drops).toHaveLength(1);
     }
     // Spread out: closes paced at 2,000/s, backoff with full jitter, SSE on its jittered retry: hint.

@@ -43,7 +43,7 @@ export function resumeCases(harness: () => Harness, offered: readonly Transport[
       const ids = await publishAll(served.hub, events);
       const client = await openStream(harness(), transport, served, `lastEventId=${encodeURIComponent(lastEventId)}`);
       await client.waitForMessages(4);
-      expect(client.messages).toEqual([{ event: "gap", lastEventId }, ...withIds(events, ids)]);
+      expect(client.messages).toEqual([{ event: "gap", lastEventId, reason: "unknown" }, ...withIds(events, ids)]);
     });
 
     it("starts with a gap when the id is older than the history, then the oldest retained", async () => {
@@ -53,7 +53,7 @@ export function resumeCases(harness: () => Harness, offered: readonly Transport[
       const client = await openStream(harness(), transport, served, `lastEventId=${encodeURIComponent(ids[0]!)}`);
       await client.waitForMessages(2);
       const [gap, ...rest] = client.messages;
-      expect(gap).toEqual({ event: "gap", lastEventId: ids[0] });
+      expect(gap).toEqual({ event: "gap", lastEventId: ids[0], reason: "expired" });
       // A bus may keep a little more than maxEvents, never less: what follows is a contiguous
       // suffix of what was published, at least maxEvents long, and not starting at the next event.
       const start = ids.indexOf(rest[0]!.id as string);
@@ -75,7 +75,7 @@ export function resumeCases(harness: () => Harness, offered: readonly Transport[
         expect(client.messages).toEqual([...withIds(words(3), ids).slice(1), { event: "after", id: live }]);
       } else {
         await client.waitForMessages(2);
-        expect(client.messages).toEqual([{ event: "gap", lastEventId: ids[0] }, { event: "after", id: live }]);
+        expect(client.messages).toEqual([{ event: "gap", lastEventId: ids[0], reason: "reset" }, { event: "after", id: live }]);
       }
     });
 

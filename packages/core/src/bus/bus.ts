@@ -26,14 +26,19 @@ export interface HistoryLimits {
   readonly maxAgeMs: number;
 }
 
+/** Why a resume could not be exact (docs/protocol.md#resume). */
+export type GapReason = "expired" | "unknown" | "reset" | "overrun";
+
 export interface BusReadResult {
   /** Retained events after the requested id (or from the oldest retained), oldest first. */
   readonly events: BusEvent[];
   /**
-   * True when `afterId` cannot be resumed exactly: malformed, unknown, from another run, newer than
-   * the newest event, or older than the history. `events` then starts at the oldest retained event.
+   * Why `afterId` cannot be resumed exactly; absent when it can. A bus tells "expired" (older than
+   * its history), "unknown" (malformed, never issued, newer than the newest) or "reset" (issued by
+   * an earlier run, or before its history store was recreated or flushed); the hub itself tells
+   * "overrun". `events` then starts at the oldest retained event.
    */
-  readonly gap: boolean;
+  readonly gap?: Exclude<GapReason, "overrun">;
 }
 
 export interface BusContext {
@@ -59,9 +64,15 @@ export interface Bus {
   publish(record: BusRecord): Promise<string>;
   /**
    * Up to `limit` retained events after `afterId` (exclusive), oldest first; without `afterId`,
-   * from the oldest retained. See {@link BusReadResult.gap}.
+   * from the oldest retained, never with a gap (what `lastEventId=earliest` reads). See
+   * {@link BusReadResult.gap}.
    */
   read(afterId: string | undefined, limit: number): Promise<BusReadResult>;
+  /**
+   * An id that resumes exactly after the newest event this bus has issued at the time of the call,
+   * also when it has issued none yet (what `hub.cursor()` returns).
+   */
+  cursor(): Promise<string>;
   /**
    * Broadcasts a control message (a revocation: `hub.revoke`) to every hub on the bus, this one
    * included; not kept in history, never replayed. Resolves once the bus has taken it. A bus

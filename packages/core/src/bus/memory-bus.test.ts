@@ -33,7 +33,7 @@ describe("MemoryBus", () => {
     for (const id of fresh) for (const earlier of old) expect(second.compareIds(earlier, id)).toBeLessThan(0);
     // An id from the earlier run cannot be resumed exactly: a gap, then everything retained.
     const read = await second.read(old[1], 10);
-    expect(read.gap).toBe(true);
+    expect(read.gap).toBe("reset");
     expect(read.events.map((e) => e.id)).toEqual(fresh);
   });
 
@@ -42,10 +42,11 @@ describe("MemoryBus", () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push(await bus.publish(record(`e${i}`)));
     const all = await bus.read(undefined, 10);
-    expect(all).toEqual({ gap: false, events: expect.any(Array) });
+    expect(all).toEqual({ events: expect.any(Array) });
+    expect("gap" in all).toBe(false);
     expect(all.events.map((e) => e.id)).toEqual(ids.slice(2));
-    expect(await bus.read(ids[1], 10)).toMatchObject({ gap: false });
-    expect((await bus.read(ids[0], 10)).gap).toBe(true);
+    expect((await bus.read(ids[1], 10)).gap).toBeUndefined();
+    expect((await bus.read(ids[0], 10)).gap).toBe("expired");
   });
 
   it("drops events older than maxAgeMs", async () => {
@@ -57,14 +58,14 @@ describe("MemoryBus", () => {
     now = 1_200;
     const read = await bus.read(undefined, 10);
     expect(read.events.map((e) => e.id)).toEqual([recent]);
-    expect((await bus.read(old, 10)).gap).toBe(false); // the event right after `old` is still here
+    expect((await bus.read(old, 10)).gap).toBeUndefined(); // the event right after `old` is still here
     now = 1_700;
-    expect(await bus.read(undefined, 10)).toEqual({ gap: false, events: [] });
-    expect((await bus.read(old, 10)).gap).toBe(true);
-    expect(await bus.read(recent, 10)).toEqual({ gap: false, events: [] });
+    expect(await bus.read(undefined, 10)).toStrictEqual({ events: [] });
+    expect((await bus.read(old, 10)).gap).toBe("expired");
+    expect(await bus.read(recent, 10)).toStrictEqual({ events: [] });
   });
 
-  it("pages with limit, and treats malformed or future ids as a gap", async () => {
+  it("pages with limit, and treats malformed or future ids as an unknown gap", async () => {
     const { bus } = openBus();
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push(await bus.publish(record(`e${i}`)));
@@ -73,7 +74,7 @@ describe("MemoryBus", () => {
     const future = `${bus.run}-99`;
     for (const bad of ["garbage", "", `${bus.run}-`, `${bus.run}-0x1`, future, `${bus.run}-1e3`]) {
       const read = await bus.read(bad, 2);
-      expect([bad, read.gap, read.events.map((e) => e.id)]).toEqual([bad, true, ids.slice(0, 2)]);
+      expect([bad, read.gap, read.events.map((e) => e.id)]).toEqual([bad, "unknown", ids.slice(0, 2)]);
     }
   });
 
@@ -83,5 +84,21 @@ describe("MemoryBus", () => {
     for (let i = 0; i < 5_000; i++) ids.push(await bus.publish(record(`e${i}`)));
     expect((await bus.read(undefined, 100)).events.map((e) => e.id)).toEqual(ids.slice(-10));
     expect((await bus.read(ids.at(-3), 100)).events.map((e) => e.id)).toEqual(ids.slice(-2));
+  });
+
+  it("gives a cursor that resumes exactly after the newest event, also before the first one", async () => {
+    const { bus } = openBus({ maxEvents: 2 });
+    const empty = await bus.cursor();
+    expect(empty).toBe(`${bus.run}-0`);
+    expect(await bus.read(empty, 10)).toStrictEqual({ events: [] });
+    const a = await bus.publish(record("a"));
+    expect((await bus.read(empty, 10)).events.map((e) => e.id)).toEqual([a]);
+    const b = await bus.publish(record("b"));
+    const cursor = await bus.cursor();
+    expect(cursor).toBe(b);
+    const c = await bus.publish(record("c"));
+    expect(await bus.read(cursor, 10)).toStrictEqual({ events: [expect.objectContaining({ id: c })] });
+    // Once the history has moved past the first event, the empty bus's cursor lost it.
+    expect((await bus.read(empty, 10)).gap).toBe("expired");
   });
 });

@@ -8,7 +8,8 @@ interface StoredEvent extends BusEvent {
 /**
  * The embedded default bus: one process, history in memory. Ids are `<run>-<seq>`: `run` is the
  * start time in base 36 plus a random suffix, so ids never repeat across restarts, and an id from
- * an earlier run is recognised as such (and resumed with a `gap`).
+ * an earlier run is recognised as such (and resumed with a `gap` of reason "reset"). `<run>-0` is
+ * the cursor of a bus that has issued nothing yet.
  */
 export class MemoryBus implements Bus {
   readonly run: string;
@@ -59,15 +60,16 @@ export class MemoryBus implements Bus {
     this.#trim();
     const retained = this.#events.length - this.#start;
     const firstSeq = this.#lastSeq - retained + 1;
-    let from = 0; // offset into the retained events
-    let gap = false;
-    if (afterId !== undefined) {
-      const seq = this.#seqOf(afterId);
-      if (seq === undefined || seq > this.#lastSeq || seq < firstSeq - 1) gap = true;
-      else from = seq - firstSeq + 1;
-    }
+    const gap = afterId === undefined ? undefined : this.#gapOf(afterId, firstSeq);
+    // From the oldest retained, or right after `afterId`.
+    const from = afterId === undefined || gap !== undefined ? 0 : splitId(afterId)[1] - firstSeq + 1;
     const begin = this.#start + from;
-    return { events: this.#events.slice(begin, begin + limit), gap };
+    const events = this.#events.slice(begin, begin + limit);
+    return gap === undefined ? { events } : { events, gap };
+  }
+
+  async cursor(): Promise<string> {
+    return `${this.run}-${this.#lastSeq}`;
   }
 
   compareIds(a: string, b: string): number {
@@ -81,10 +83,13 @@ export class MemoryBus implements Bus {
     this.#context = undefined;
   }
 
-  /** The sequence number of an id issued by this run, or undefined for any other string. */
-  #seqOf(id: string): number | undefined {
+  /** Why `id` cannot be resumed exactly, or undefined when it can (docs/protocol.md#resume). */
+  #gapOf(id: string, firstSeq: number): BusReadResult["gap"] {
     const [run, seq] = splitId(id);
-    return run === this.run && Number.isSafeInteger(seq) && seq > 0 ? seq : undefined;
+    if (!Number.isSafeInteger(seq)) return "unknown";
+    if (run !== this.run) return runLike(run) ? "reset" : "unknown";
+    if (seq > this.#lastSeq) return "unknown";
+    return seq < firstSeq - 1 ? "expired" : undefined;
   }
 
   #trim(): void {
@@ -99,6 +104,11 @@ export class MemoryBus implements Bus {
       this.#start = 0;
     }
   }
+}
+
+/** Whether `run` has the form of a run (start time and random suffix, base 36): an id of an earlier run. */
+function runLike(run: string): boolean {
+  return /^[0-9a-z]{12,}$/.test(run);
 }
 
 function splitId(id: string): [run: string, seq: number] {

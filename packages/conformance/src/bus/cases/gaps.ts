@@ -16,9 +16,9 @@ export function gapCases(current: () => BusHarness): void {
     const all = (await bus.read(undefined, 100)).events;
     const cases = ["", "nope", "lz3k9q1c0a7-3" /* an in-memory bus id */, ...h.options.ids.gapCases(ids)];
     for (const afterId of cases) {
-      expect(await bus.read(afterId, 100), afterId).toEqual({ gap: true, events: all });
+      expect(await bus.read(afterId, 100), afterId).toEqual({ gap: expect.any(String), events: all });
     }
-    expect(await bus.read("nope", 2)).toEqual({ gap: true, events: all.slice(0, 2) });
+    expect(await bus.read("nope", 2)).toEqual({ gap: "unknown", events: all.slice(0, 2) });
   });
 
   it("answers a gap when the stream was deleted and for its ids once it is created anew, and delivers the new stream's events live", async () => {
@@ -27,16 +27,16 @@ export function gapCases(current: () => BusHarness): void {
     const ids = await publishConcurrently(bus, 1, 3, "S1");
     await until(() => context.events.length === 3, "3 events");
     await h.options.engine.deleteStream(stream);
-    expect(await bus.read(ids[1], 10)).toEqual({ gap: true, events: [] });
-    expect(await bus.read(undefined, 10)).toEqual({ gap: false, events: [] });
+    expect(await bus.read(ids[1], 10)).toEqual({ gap: "reset", events: [] });
+    expect(await bus.read(undefined, 10)).toStrictEqual({ events: [] });
 
     const fresh = [await publishAfterDeletion(h, bus, 4), ...(await publishInOrder(bus, 5, 2, "S1"))];
     await h.options.ids.checkFresh(fresh, stream);
     for (const id of fresh) expect(ids).not.toContain(id); // the new stream's ids are its own
     const events = (await bus.read(undefined, 10)).events;
     expect(events.map((event) => event.id)).toEqual(fresh);
-    expect(await bus.read(ids[1], 10)).toEqual({ gap: true, events }); // its sequence may exist again, but it is another event
-    expect(await bus.read(ids[2], 10)).toEqual({ gap: true, events });
+    expect(await bus.read(ids[1], 10)).toEqual({ gap: expect.any(String), events }); // its sequence may exist again, but it is another event
+    expect(await bus.read(ids[2], 10)).toEqual({ gap: expect.any(String), events });
 
     await until(() => context.events.length === 6, "the new stream's events, live");
     expect(context.ids()).toEqual([...ids, ...fresh]);
