@@ -1,6 +1,7 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type JsMsg, type StreamInfo } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Bus, BusContext, BusEvent, BusReadResult, BusRecord, HistoryLimits } from "@eventwire/core";
+import { ControlSubject } from "./control-subject.js";
 import { compareEventIds, formatEventId, parseEventId, streamEpoch } from "./event-id.js";
 import { readMessages } from "./history-reader.js";
 import { LiveConsumer } from "./live-consumer.js";
@@ -20,7 +21,8 @@ interface Session {
 /**
  * A bus on one JetStream stream: publishing stores a message (its stream sequence makes the
  * event id), every process follows the stream with one ordered consumer and hands each message
- * to its hub, and a resume reads the stored messages after the client's sequence.
+ * to its hub, and a resume reads the stored messages after the client's sequence. Control
+ * messages (revocations) go over core NATS, next to the stream (see control-subject.ts).
  */
 export class NatsBus implements Bus {
   /** The stream's name. */
@@ -35,6 +37,7 @@ export class NatsBus implements Bus {
   /** The stream's epoch (creation time): the first part of every id. */
   #epoch = "0";
   #live: LiveConsumer | undefined;
+  #control: ControlSubject;
   /** The last sequence delivered live, and the highest one a publish of ours was acknowledged with. */
   #lastSeq = 0;
   #highestAck = 0;
@@ -49,6 +52,7 @@ export class NatsBus implements Bus {
     this.#options = resolveNatsBusOptions(options);
     this.stream = this.#options.stream;
     this.subject = this.#options.subject;
+    this.#control = new ControlSubject(this.subject);
   }
 
   async open(context: BusContext): Promise<void> {
@@ -71,6 +75,7 @@ export class NatsBus implements Bus {
       this.#lastSeq = info.state.last_seq;
       this.#highestAck = info.state.last_seq;
       await this.#follow(info.state.last_seq + 1);
+      await this.#control.subscribe(nc, (message) => this.#context?.onControl?.(message));
       this.#state = "open";
     } catch (error) {
       await this.#release();
@@ -115,6 +120,19 @@ export class NatsBus implements Bus {
       () => this.#inflight.delete(sent),
     );
     return sent;
+  }
+
+  async publishControl(message: string): Promise<void> {
+    const session = this.#session;
+    if (this.#state !== "open" || !session) throw this.#notOpen("publish a control message");
+    if (!this.#connected || session.nc.isClosed()) {
+      throw new Error(`@eventwire/nats: cannot publish a control message: NATS at ${this.#where()} is unreachable (reconnecting)`);
+    }
+    try {
+      await this.#control.publish(session.nc, message);
+    } catch (error) {
+      throw new Error(`@eventwire/nats: cannot publish a control message: NATS at ${this.#where()}: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   async read(afterId: string | undefined, limit: number): Promise<BusReadResult> {
@@ -376,6 +394,7 @@ export class NatsBus implements Bus {
     const session = this.#session;
     const live = this.#live;
     this.#live = undefined;
+    this.#control.unsubscribe();
     (this.#status as { stop?: () => void } | undefined)?.stop?.();
     this.#status = undefined;
     await live?.stop();

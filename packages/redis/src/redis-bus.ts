@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import type { Bus, BusContext, BusEvent, BusReadResult, BusRecord, HistoryLimits } from "@eventwire/core";
 import { createConnections, endConnection, whenReady, type Connections } from "./connections.js";
+import { ControlChannel } from "./control-channel.js";
 import { resolveRedisBusOptions, type RedisBusOptions, type ResolvedRedisBusOptions } from "./redis-bus-options.js";
 import { entryEvent, isNoSuchKey, parseStreamInfo, recordFields, type StreamEntry } from "./stream-entry.js";
 import { compareStreamIds, isStreamId, streamIdTime } from "./stream-id.js";
@@ -14,7 +15,8 @@ const EMPTY_CURSOR = "0-0";
 /**
  * A bus on one Redis stream. Publishing is an `XADD` (the entry id is the event id, trimmed to
  * the hub's history); every process runs one blocking `XREAD` loop and hands each entry to its
- * hub; a resume reads the range after the client's id.
+ * hub; a resume reads the range after the client's id. Control messages (revocations) go over
+ * Pub/Sub, on a connection of their own (see control-channel.ts).
  */
 export class RedisBus implements Bus {
   /** The stream key. */
@@ -23,6 +25,7 @@ export class RedisBus implements Bus {
   #state: State = "new";
   #connections: Connections | undefined;
   #reader: StreamReader | undefined;
+  #control: ControlChannel | undefined;
   #context: BusContext | undefined;
   #history: HistoryLimits = { maxEvents: Infinity, maxAgeMs: Infinity };
   #xaddPrefix: (string | number)[] = [];
@@ -43,11 +46,15 @@ export class RedisBus implements Bus {
     this.#connections = connections;
     if (connections.ownsClient) this.#watch(connections.client, "publishing");
     this.#watch(connections.reader, "reading");
+    const control = new ControlChannel(this.#options, (message) => this.#context?.onControl?.(message));
+    this.#control = control;
+    this.#watch(control.subscriber, "control");
     try {
       const { connectTimeoutMs } = this.#options;
       await Promise.all([
         whenReady(connections.client, connectTimeoutMs, connections.where),
         whenReady(connections.reader, connectTimeoutMs, connections.where),
+        whenReady(control.subscriber, connectTimeoutMs, connections.where).then(() => control.subscribe()),
       ]);
       // Start after the stream's current last id (not `$`): everything published once open()
       // has resolved gets a later id, so this process's hub sees it, however the XREAD races it.
@@ -86,6 +93,16 @@ export class RedisBus implements Bus {
         throw this.#failure(`cannot publish "${record.name}"`, error);
       },
     );
+  }
+
+  publishControl(message: string): Promise<void> {
+    const client = this.#connections?.client;
+    const control = this.#control;
+    if (this.#state !== "open" || !client || !control) return Promise.reject(this.#notOpen("publish a control message"));
+    if (client.status !== "ready") return Promise.reject(this.#failure("cannot publish a control message", undefined));
+    return control.publish(client, message).catch((error: Error) => {
+      throw this.#failure("cannot publish a control message", error);
+    });
   }
 
   async read(afterId: string | undefined, limit: number): Promise<BusReadResult> {
@@ -220,8 +237,10 @@ export class RedisBus implements Bus {
   async #release(): Promise<void> {
     const connections = this.#connections;
     const reader = this.#reader;
+    this.#control?.close();
     this.#connections = undefined;
     this.#reader = undefined;
+    this.#control = undefined;
     if (!connections) return;
     connections.reader.disconnect(); // cuts the pending XREAD short
     await reader?.stop();

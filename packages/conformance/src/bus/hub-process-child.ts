@@ -2,9 +2,10 @@
  * A process of the multi-process cases (see hub-process.ts). It loads core and the module
  * EVENTWIRE_PRELOAD_MODULE names, says it is ready, then does what the parent asks over IPC, one
  * message at a time: open a hub on a bus (serving SSE and WebSocket at /events on node:http, on an
- * adapter's server, or not at all), publish through it, close it. It exits when the parent goes away.
+ * adapter's server, or not at all), publish through it, revoke streams through it, close it. It
+ * exits when the parent goes away.
  */
-import { createHub, type Bus, type Hub, type Logger } from "@eventwire/core";
+import { createHub, type Bus, type EventwireRequest, type Grant, type Hub, type Logger } from "@eventwire/core";
 import type { StartedServer } from "../harness.js";
 import { nodeHttpServer } from "../node-http-server.js";
 import type { ChildBus, ChildMessage, ChildServer, OpenOptions, OutgoingEvent, ParentMessage, PublishResult } from "./hub-process.js";
@@ -42,7 +43,15 @@ async function openHub(bus: ChildBus | undefined, options: OpenOptions): Promise
   if (open) throw new Error("a hub is already open");
   const makeBus = bus && ((await exported(bus.module, bus.export)) as (options: object) => Bus);
   const delay = options.authorizeDelayMs;
-  const authorize = delay ? () => new Promise<true>((resolve) => setTimeout(() => resolve(true), delay[0] + Math.random() * (delay[1] - delay[0]))) : true;
+  const header = options.grantHeader;
+  const authorize = header
+    ? (request: EventwireRequest) => {
+        const grant = request.headers[header];
+        return typeof grant === "string" ? (JSON.parse(grant) as Grant) : true;
+      }
+    : delay
+      ? () => new Promise<true>((resolve) => setTimeout(() => resolve(true), delay[0] + Math.random() * (delay[1] - delay[0])))
+      : true;
   const hub = createHub({ authorize, ...options.hubOptions, ...(makeBus ? { bus: makeBus(bus.options) } : {}), logger });
   try {
     await hub.ready();
@@ -90,6 +99,13 @@ async function stats(gc: boolean): Promise<ChildMessage> {
   return { type: "stats", connections: hub.stats().connections, heldBytes };
 }
 
+async function revoke(selector: Record<string, unknown>): Promise<ChildMessage> {
+  const hub = open?.hub;
+  if (!hub) throw new Error("no hub is open");
+  await hub.revoke(selector);
+  return { type: "revoked" };
+}
+
 async function closeHub(): Promise<ChildMessage> {
   const closing = open;
   open = undefined;
@@ -105,6 +121,7 @@ process.on("message", (message: ParentMessage) => {
       if (message.type === "open") send(await openHub(message.bus, message));
       else if (message.type === "publish") send(await publish(message.events, message.concurrent ?? false));
       else if (message.type === "stats") send(await stats(message.gc ?? false));
+      else if (message.type === "revoke") send(await revoke(message.selector));
       else send(await closeHub());
     } catch (error) {
       send({ type: "failed", error: error instanceof Error ? error.message : String(error) });

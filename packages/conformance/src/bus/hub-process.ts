@@ -32,6 +32,11 @@ export interface OpenOptions {
    * client can leave while it runs. Default: the hub's `authorize: true`.
    */
   authorizeDelayMs?: [number, number];
+  /**
+   * An `authorize` that grants what this request header holds (a grant as JSON, `{ scopes,
+   * subject }` say), and everything to a request without it, so each client of a case has its own.
+   */
+  grantHeader?: string;
 }
 
 /** What the open hub reports: its `hub.stats().connections`, and the memory the process holds. */
@@ -50,6 +55,7 @@ export type ParentMessage =
   | ({ type: "open"; bus?: ChildBus } & OpenOptions)
   | { type: "publish"; events: OutgoingEvent[]; concurrent?: boolean }
   | { type: "stats"; gc?: boolean }
+  | { type: "revoke"; selector: Record<string, unknown> }
   | { type: "close" };
 
 export type ChildMessage =
@@ -57,6 +63,7 @@ export type ChildMessage =
   | { type: "opened"; url?: string }
   | { type: "published"; results: PublishResult[] }
   | ({ type: "stats" } & ChildStats)
+  | { type: "revoked" }
   | { type: "closed" }
   | { type: "failed"; error: string }
   | { type: "log"; level: "warn" | "error"; message: string };
@@ -163,6 +170,11 @@ export class HubProcess {
     const reply = await this.#request({ type: "stats", gc: options.gc });
     if (reply.type !== "stats") throw new Error(`the hub process answered ${reply.type} to stats`);
     return { connections: reply.connections, heldBytes: reply.heldBytes };
+  }
+
+  /** `hub.revoke(selector)` on the open hub; resolves when it has (its own streams closed, the bus has the revocation). */
+  async revoke(selector: Record<string, unknown>): Promise<void> {
+    await this.#request({ type: "revoke", selector });
   }
 
   /**

@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, beforeEach, describe } from "vitest";
 import { BusHarness, loadBusFactory, type BusFactory } from "./bus-harness.js";
+import { controlCases } from "./cases/control.js";
 import { deliveryCases } from "./cases/delivery.js";
 import { gapCases } from "./cases/gaps.js";
 import { historyCases } from "./cases/history.js";
@@ -16,7 +17,8 @@ export { openBuses, streamPerBusName } from "./test-buses.js";
 
 /**
  * Runs the bus suite: the contract every cross-process bus keeps (ids, delivery, history, gaps,
- * failing fast), on buses of this process and on real hub processes sharing a stream. Call it from
+ * failing fast, control messages), on buses of this process and on real hub processes sharing a
+ * stream (revocation included). Call it from
  * a test file of the bus, with what differs about it:
  *
  * ```ts
@@ -45,6 +47,7 @@ export function runBusConformance(name: string, options: BusConformanceOptions):
     historyCases(current);
     gapCases(current);
     unreachableCases(current);
+    controlCases(current);
     processCases(options, current);
   });
 }

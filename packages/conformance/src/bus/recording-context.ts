@@ -5,6 +5,8 @@ export class RecordingContext implements BusContext {
   readonly history: HistoryLimits;
   readonly events: BusEvent[] = [];
   readonly errors: Error[] = [];
+  /** The control messages it received (see `Bus.publishControl`), in arrival order. */
+  readonly controls: string[] = [];
 
   constructor(history: Partial<HistoryLimits> = {}) {
     this.history = { maxEvents: 10_000, maxAgeMs: 300_000, ...history };
@@ -16,6 +18,10 @@ export class RecordingContext implements BusContext {
 
   onError(error: Error): void {
     this.errors.push(error);
+  }
+
+  onControl(message: string): void {
+    this.controls.push(message);
   }
 
   ids(): string[] {

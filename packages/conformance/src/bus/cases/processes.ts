@@ -3,7 +3,7 @@ import { SseClient } from "../../sse-client.js";
 import { until } from "../../wait.js";
 import { WsClient } from "../../ws-client.js";
 import type { BusHarness } from "../bus-harness.js";
-import { HubProcess, type ChildBus, type OutgoingEvent, type PublishResult } from "../hub-process.js";
+import { HubProcess, type ChildBus, type OpenOptions, type OutgoingEvent, type PublishResult } from "../hub-process.js";
 import type { BusConformanceOptions } from "../options.js";
 import { RecordingContext } from "../recording-context.js";
 
@@ -43,11 +43,14 @@ export function processCases(options: BusConformanceOptions, current: () => BusH
     beforeAll(startProcesses, 120_000);
     afterAll(() => Promise.all(started.map((process) => process.stop())));
 
-    /** An agent hub and two web hubs on `stream`, each in a process of its own; closed after the case. */
-    async function processes(stream: string, address?: string) {
+    /**
+     * An agent hub and two web hubs on `stream`, each in a process of its own (with `hub`'s hub
+     * options and authorization); closed after the case.
+     */
+    async function processes(stream: string, address?: string, hub: Omit<OpenOptions, "serve"> = {}) {
       const [agent, ...webs] = await startProcesses();
       const bus = childBus(stream, address);
-      const opened = await Promise.allSettled([agent.open(bus, { serve: false }), ...webs.map((web) => web.open(bus, { serve: true }))]);
+      const opened = await Promise.allSettled([agent.open(bus, { ...hub, serve: false }), ...webs.map((web) => web.open(bus, { ...hub, serve: true }))]);
       current().defer(() => Promise.all([agent, ...webs].map((process) => process.close())));
       const failed = opened.find((result) => result.status === "rejected");
       if (failed) throw failed.reason;
@@ -61,8 +64,8 @@ export function processCases(options: BusConformanceOptions, current: () => BusH
       return client;
     }
 
-    async function ws(url: string, query: string): Promise<WsClient> {
-      const client = await WsClient.connect(`${url.replace(/^http/, "ws")}?${query}`);
+    async function ws(url: string, query: string, headers: Record<string, string> = {}): Promise<WsClient> {
+      const client = await WsClient.connect(`${url.replace(/^http/, "ws")}?${query}`, { headers });
       current().defer(() => client.close());
       return client;
     }
@@ -169,6 +172,56 @@ export function processCases(options: BusConformanceOptions, current: () => BusH
         expect(received(sseClient, movedSse)).toEqual(all.filter((event) => event.sessionId === "S1"));
         expect(received(wsClient, movedWs)).toEqual(all.filter((event) => event.sessionId === "S2"));
         expect([...movedSse.messages, ...movedWs.messages].filter((message) => message.event === "gap")).toEqual([]);
+      },
+    );
+
+    it(
+      "a revoke issued in one process closes the matching streams of every process (close 4403 / SSE ended), and no other",
+      { timeout: caseTimeoutMs },
+      async () => {
+        // docs/protocol.md#sessions-scopes-and-authorization: the bus carries the revocation.
+        const { agent, webs: [web1, web2] } = await processes(current().stream("revoke"), undefined, {
+          hubOptions: { scopes: { tenant: "orgId" } },
+          grantHeader: "x-grant",
+        });
+        const grant = (tenant: string, subject: string) => ({ "x-grant": JSON.stringify({ scopes: { tenant: [tenant] }, subject }) });
+        // Ada's and Bob's acme streams on both web processes and both transports; Gina's globex streams too.
+        const adaSse = await sse(web1.url, "", grant("acme", "ada"));
+        const adaWs = await ws(web2.url, "", grant("acme", "ada"));
+        const bobWs = await ws(web1.url, "", grant("acme", "bob"));
+        const bobSse = await sse(web2.url, "", grant("acme", "bob"));
+        const ginaSse = await sse(web1.url, "", grant("globex", "gina"));
+        const ginaWs = await ws(web2.url, "", grant("globex", "gina"));
+        const count = async (web: HubProcess) => (await web.stats()).connections;
+        expect([await count(web1), await count(web2)]).toEqual([{ sse: 2, websocket: 1 }, { sse: 1, websocket: 2 }]);
+
+        const events = Array.from({ length: 24 }, (_, n) => ({ event: "bot.word", orgId: n % 3 ? "acme" : "globex", n }));
+        const before = withIds(events.slice(0, 12), await agent.publishAcked(events.slice(0, 12)));
+        const acmeBefore = before.filter((event) => event.orgId === "acme");
+        for (const client of [adaSse, adaWs, bobWs, bobSse]) await client.waitForEvents(8, deliveryTimeoutMs);
+        for (const client of [ginaSse, ginaWs]) await client.waitForEvents(4, deliveryTimeoutMs);
+
+        // The agent process serves no stream: each web process closes its own of Ada's.
+        await agent.revoke({ subject: "ada" });
+        await adaSse.waitForEnd(deliveryTimeoutMs);
+        expect(await adaWs.waitForClose(deliveryTimeoutMs)).toBe(4403);
+        // A web process revokes acme: its own stream of Bob's and the other process's both go.
+        await web2.revoke({ scopes: { tenant: ["acme"] } });
+        await bobSse.waitForEnd(deliveryTimeoutMs);
+        expect(await bobWs.waitForClose(deliveryTimeoutMs)).toBe(4403);
+        const counts = async () => JSON.stringify([await count(web1), await count(web2)]);
+        const ginaOnly = JSON.stringify([{ sse: 1, websocket: 0 }, { sse: 0, websocket: 1 }]);
+        await until(async () => (await counts()) === ginaOnly, "each web process to hold Gina's stream only", deliveryTimeoutMs);
+
+        const afterRevoke = withIds(events.slice(12), await agent.publishAcked(events.slice(12)));
+        for (const client of [ginaSse, ginaWs]) await client.waitForEvents(8, deliveryTimeoutMs);
+        const globex = [...before, ...afterRevoke].filter((event) => event.orgId === "globex");
+        expect(ginaSse.events).toEqual(globex);
+        expect(ginaWs.events).toEqual(globex);
+        expect(ginaSse.ended).toBe(false);
+        expect(ginaWs.closeCode).toBeUndefined();
+        for (const client of [adaSse, adaWs, bobWs, bobSse]) expect(client.events).toEqual(acmeBefore);
+        expect([...web1.logs, ...web2.logs, ...agent.logs]).toEqual([]);
       },
     );
 
