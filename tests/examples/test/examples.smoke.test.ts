@@ -1,14 +1,17 @@
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { rawRequest, SseClient, until, WsClient } from "@eventwire/conformance";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { startExample, stopAllExamples, type ExampleProcess } from "../src/example-process.js";
+import { exampleDir, startExample, stopAllExamples } from "../src/example-process.js";
 import { scriptedEvents } from "../src/expected-calls.js";
 
 /**
  * Every example, started as its README says (`npm start` in its folder, `PORT` set, after the build
  * that turbo runs before this test), serves its page and streams the demo agent's calls over SSE
- * and WebSocket: each call it delivers whole is exactly the call the agent's script says.
+ * and WebSocket (SSE alone where the example serves no WebSocket): each call it delivers whole is
+ * exactly the call the agent's script says.
  */
 
 const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -31,10 +34,22 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-const examples: { name: string; stream: string; env?: () => Record<string, string> }[] = [
+interface Example {
+  name: string;
+  stream: string;
+  env?: () => Record<string, string>;
+  /**
+   * Serves SSE alone, as its README says (an App-router route handler cannot upgrade): its
+   * WebSocket part asserts that a handshake on the stream's path is not answered.
+   */
+  sseOnly?: true;
+}
+
+const examples: Example[] = [
   { name: "express-dashboard", stream: "/events" },
   { name: "fastify", stream: "/events" },
   { name: "hono", stream: "/events" },
+  { name: "next-app", stream: "/api/events", sseOnly: true },
   { name: "next-pages", stream: "/api/events" },
   { name: "node-http", stream: "/events" },
   { name: "standalone", stream: "/events", env: () => ({ REDIS_URL: redisUrl, EVENTWIRE_STREAM: newRedisStream() }) },
@@ -54,8 +69,8 @@ function wholeCall(events: Record<string, unknown>[]): string | undefined {
 const eventsOf = (events: Record<string, unknown>[], callId: string) => events.filter((event) => event.callId === callId).map(({ id: _id, ...event }) => event);
 
 describe("each example, started with npm start", () => {
-  for (const { name, stream, env } of examples) {
-    it(`${name}: serves its page, and a whole call exactly as scripted over SSE and over WebSocket`, async () => {
+  for (const { name, stream, env, sseOnly } of examples) {
+    it(`${name}: serves its page, and a whole call exactly as scripted over SSE${sseOnly ? ", and no WebSocket" : " and over WebSocket"}`, async () => {
       const example = await startExample(name, { env: env?.() });
       try {
         const page = await fetch(`${example.origin}/`);
@@ -64,12 +79,19 @@ describe("each example, started with npm start", () => {
 
         // Tool results are opt-in on every example's hub: ask for them, and for nothing else special.
         const query = `${stream}?include=llm.tool_result`;
+        if (sseOnly) {
+          expect(readFileSync(resolve(exampleDir(name), "README.md"), "utf8")).toMatch(/serves no WebSocket/);
+          // Next closes an upgrade no listener of its own claims, unanswered: no 101, no stream.
+          const handshake = await rawRequest(example.port, `GET ${query} HTTP/1.1\r\nHost: 127.0.0.1\r\n${websocketHeaders}\r\n`);
+          expect({ handshake, crashed: example.exit !== undefined }).toEqual({ handshake: 0, crashed: false });
+        }
         const sse = await SseClient.open(`${example.origin}${query}`);
-        const ws = await WsClient.connect(`ws://127.0.0.1:${example.port}${query}`);
+        const ws = sseOnly ? undefined : await WsClient.connect(`ws://127.0.0.1:${example.port}${query}`);
+        const clients = ws ? [sse, ws] : [sse];
         try {
           expect([sse.status, sse.headers["content-type"]?.split(";")[0]]).toEqual([200, "text/event-stream"]);
-          await until(() => wholeCall(sse.events) !== undefined && wholeCall(ws.events) !== undefined, "a whole call on both transports", 20_000);
-          for (const client of [sse, ws]) {
+          await until(() => clients.every((client) => wholeCall(client.events) !== undefined), `a whole call on ${sseOnly ? "SSE" : "both transports"}`, 20_000);
+          for (const client of clients) {
             const callId = wholeCall(client.events)!;
             expect(eventsOf(client.events, callId)).toEqual(scriptedEvents(callId));
             const ids = client.events.map((event) => event.id);
@@ -77,7 +99,7 @@ describe("each example, started with npm start", () => {
           }
         } finally {
           sse.close();
-          ws.close();
+          ws?.close();
         }
 
         // Targets the URL parser rejects, on the stream's path and the app's own routing, plain and
@@ -88,7 +110,7 @@ describe("each example, started with npm start", () => {
             // Answered without a stream and without a server error: 4xx. Next routes these targets
             // itself before any route runs (none is the stream's path): a plain GET gets its 308
             // that collapses repeated slashes, an upgrade is closed unanswered by its own listener.
-            const nextOwn = name === "next-pages" && (upgrade ? status === 0 : status === 308);
+            const nextOwn = name.startsWith("next-") && (upgrade ? status === 0 : status === 308);
             const answered = (status >= 400 && status < 500) || nextOwn ? "4xx" : status;
             expect({ target, upgrade, crashed: example.exit !== undefined, status: answered }).toEqual({ target, upgrade, crashed: false, status: "4xx" });
           }
