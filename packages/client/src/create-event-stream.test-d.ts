@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from "vitest";
 import { WebSocket as NodeWebSocket } from "ws";
-import { createEventStream, type AnyEvent, type EventStream, type EventStreamError, type StreamStatus } from "./index.js";
+import { createEventStream, type AnyEvent, type EventStream, type EventStreamError, type GapReason, type StreamStatus } from "./index.js";
 
 interface AgentEvents {
   "call.started": { callId: string; from: string; agent: string };
@@ -40,7 +40,10 @@ describe("a typed event map", () => {
     stream.on("*", (e) => {
       expectTypeOf(e).toEqualTypeOf<AnyEvent<AgentEvents>>();
       if (e.event === "bot.word") expectTypeOf(e.word).toEqualTypeOf<string>();
-      if (e.event === "gap") expectTypeOf(e.lastEventId).toEqualTypeOf<string>();
+      if (e.event === "gap") {
+        expectTypeOf(e.lastEventId).toEqualTypeOf<string>();
+        expectTypeOf(e.reason).toEqualTypeOf<GapReason>();
+      }
     });
     for await (const e of stream) {
       if (e.event === "call.started") expectTypeOf(e.agent).toEqualTypeOf<string>();
@@ -48,11 +51,23 @@ describe("a typed event map", () => {
   });
 
   it("types the control events", () => {
-    stream.on("gap", (e) => expectTypeOf(e).toEqualTypeOf<{ event: "gap" } & { lastEventId: string }>());
+    stream.on("gap", (e) => {
+      expectTypeOf(e).toEqualTypeOf<{ event: "gap" } & { lastEventId: string; reason: GapReason }>();
+      expectTypeOf(e.reason).toEqualTypeOf<"expired" | "unknown" | "reset" | "overrun">();
+      // @ts-expect-error: not a reason the protocol sends
+      if (e.reason === "stale") void e;
+    });
     stream.on("error", (e) => {
       expectTypeOf(e.code).toEqualTypeOf<string>();
       expectTypeOf(e.message).toEqualTypeOf<string>();
     });
+  });
+
+  it("starts from the earliest retained event or live, nothing else", () => {
+    createEventStream<AgentEvents>({ url: "/events", from: "earliest" });
+    createEventStream<AgentEvents>({ url: "/events", from: "live", lastEventId: "cursor" });
+    // @ts-expect-error: `from` is "live" or "earliest"; a cursor goes in lastEventId
+    createEventStream<AgentEvents>({ url: "/events", from: "oldest" });
   });
 
   it("checks the events filter against the map, allowing prefixes", () => {

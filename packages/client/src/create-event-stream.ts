@@ -34,6 +34,8 @@ class EventStreamClient<Events extends object> implements EventStream<Events> {
   private currentStatus: StreamStatus = "idle";
   private currentError: EventStreamError | undefined;
   private lastId: string | undefined;
+  /** What the first connection asks for without a last id: `"earliest"`, or nothing (live). */
+  private readonly startFrom: "earliest" | undefined;
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly statusListeners = new Set<StatusListener>();
   private readonly pending = new Map<Ref, { resolve: (result: any) => void; reject: (error: EventStreamError) => void }>();
@@ -45,7 +47,7 @@ class EventStreamClient<Events extends object> implements EventStream<Events> {
   private readonly transport: "websocket" | "sse";
   /** What the connection loop (or the tab holding the shared connection) reports to. */
   private readonly sink: StreamSink = {
-    resumeId: () => this.lastId,
+    resumeId: () => this.lastId ?? this.startFrom,
     deliver: (event) => this.deliver(event),
     setStatus: (status, error) => this.setStatus(status, error),
     lost: (refs, error) => this.lost(refs, error),
@@ -102,6 +104,10 @@ class EventStreamClient<Events extends object> implements EventStream<Events> {
     // Validates the URL now, so a typo fails here rather than in a status listener.
     const streamUrl = buildStreamUrl(options.url, transport, config.query);
     this.lastId = options.lastEventId || undefined;
+    if (options.from !== undefined && options.from !== "live" && options.from !== "earliest") {
+      throw new TypeError(`from must be "live" or "earliest", got ${JSON.stringify(options.from)}`);
+    }
+    this.startFrom = options.from === "earliest" ? "earliest" : undefined;
 
     this.shared = options.shareAcrossTabs === true && canShareAcrossTabs();
     if (this.shared) {

@@ -27,8 +27,19 @@ export interface EventStreamOptions<Events extends object> {
   events?: readonly EventFilter<Events>[];
   /** Opt-in events to receive as well, e.g. `["llm.tool_result"]`: names or prefixes (query `include`). Default: none. */
   include?: readonly EventFilter<Events>[];
-  /** Resume after this id, e.g. one saved before a page reload (docs/protocol.md#resume). Default: start with live events. */
+  /**
+   * Resume after this id: one saved before a page reload, or `hub.cursor()` handed over by a page
+   * rendered on the server, which then continues exactly from the moment of rendering
+   * (docs/protocol.md#resume). Takes precedence over `from`. Default: none.
+   */
   lastEventId?: string;
+  /**
+   * Where the first connection starts when there is no `lastEventId`: `"live"` (events published
+   * from now on) or `"earliest"` (every event the hub still retains for this view, oldest first,
+   * then live ones, with no `gap`: a dashboard opened mid-call shows the call so far). Once an
+   * event has arrived, reconnects resume after the last one as usual. Default `"live"`.
+   */
+  from?: "live" | "earliest";
   /**
    * Request headers, e.g. `{ Authorization: "Bearer ..." }`, or a function (possibly async) called
    * before every attempt so a token is fresh after a reconnect. SSE sends them on every request.

@@ -24,14 +24,22 @@ export type StreamEvent<Events, Name extends EventName<Events> = EventName<Event
 export type Ref = string | number;
 
 /**
+ * Why a resume could not be exact (docs/protocol.md#resume): `"expired"` (the id was older than the
+ * history), `"unknown"` (malformed or never issued), `"reset"` (issued by an earlier run of the hub,
+ * or before the bus's history was recreated), `"overrun"` (the history moved past a replay that was
+ * still catching up).
+ */
+export type GapReason = "expired" | "unknown" | "reset" | "overrun";
+
+/**
  * Events the protocol itself sends (docs/protocol.md#wire-protocol). They carry no `id` and are never replayed.
- * - `gap`: a resume could not be exact (the id was older than the history, unknown or from an
- *   earlier run of the hub); the events that follow start at the oldest retained one. Refetch.
+ * - `gap`: a resume could not be exact, for `reason`; `lastEventId` is the last id the stream had.
+ *   The events that follow start at the oldest retained one: rebuild the view from them.
  * - `pong`: the answer to `{ action: "ping" }`.
  * - `ack` / `error`: the answer to an action (`error` also answers malformed or rate-limited input).
  */
 export interface ControlEvents {
-  gap: { lastEventId: string };
+  gap: { lastEventId: string; reason: GapReason };
   pong: { ref?: Ref };
   ack: { ref?: Ref; result?: unknown };
   error: { ref?: Ref; code: string; message: string };

@@ -9,6 +9,7 @@ export type {
   EventFilter,
   EventFor,
   EventName,
+  GapReason,
   ListenName,
   Ref,
   StreamEvent,

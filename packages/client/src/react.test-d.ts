@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from "vitest";
-import type { AnyEvent, EventStream, EventStreamError, StreamStatus } from "./index.js";
+import type { AnyEvent, EventStream, EventStreamError, GapReason, StreamStatus } from "./index.js";
 import { useEventStream } from "./react.js";
 
 interface AgentEvents {
@@ -11,6 +11,20 @@ interface AgentEvents {
 type Calls = Record<string, { from: string; words: string[] }>;
 
 describe("useEventStream", () => {
+  it("starts from the earliest retained event, and hands the reducer gaps with their reason", () => {
+    const result = useEventStream<AgentEvents, Calls>(
+      { url: "/events", from: "earliest" },
+      (calls, e) => {
+        if (e.event === "gap") expectTypeOf(e.reason).toEqualTypeOf<GapReason>();
+        return calls;
+      },
+      {},
+    );
+    expectTypeOf(result.state).toEqualTypeOf<Calls>();
+    // @ts-expect-error: `from` is "live" or "earliest"
+    useEventStream<AgentEvents>({ url: "/events", from: "start" });
+  });
+
   it("folds typed events into typed state with a reducer", () => {
     const result = useEventStream<AgentEvents, Calls>(
       { url: "/events", events: ["call.*", "bot.word"] },

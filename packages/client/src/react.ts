@@ -33,7 +33,8 @@ export interface RecentEventsOptions {
  * - `options`: as {@link createEventStream}; `null` or `undefined` opens nothing (e.g. until a
  *   session id is known). The stream is reopened when `url`, `transport`, `session`, `events`,
  *   `include`, `reconnect`, the heartbeat options, `credentials` or `shareAcrossTabs` change, and
- *   the state starts over; `lastEventId` is read when the stream opens, and a new `headers`
+ *   the state starts over; `lastEventId` and `from` are read when the stream opens (`from: "earliest"` starts
+ *   with everything the hub retains for the view, so state holds the call so far), and a new `headers`
  *   function takes effect on the next attempt, without reopening.
  * - `reduce(state, event)`: called once per event (also in StrictMode), outside React's updater,
  *   so it may even mutate, though returning a new object is what makes React re-render.
@@ -141,7 +142,7 @@ function keepRecent<Events>(maxEvents: number) {
 /** What identifies a stream: options that change the connection, not callbacks or implementations. */
 function streamKey<Events extends object>(options: EventStreamOptions<Events> | null | undefined): string {
   if (options === null || options === undefined) return "";
-  // Not `lastEventId`: it only says where the first connection starts.
+  // Not `lastEventId` nor `from`: they only say where the first connection starts.
   const { url, transport, session, events, include, reconnect, heartbeatMs, heartbeatTimeoutMs, credentials, shareAcrossTabs } = options;
   return JSON.stringify([
     String(url),

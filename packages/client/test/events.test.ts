@@ -106,6 +106,40 @@ describe.each(transports)("events over %s", (transport) => {
     expect(words).toEqual(["three", "four"]);
   });
 
+  it("from: 'earliest' replays the call so far, then live events; after a drop it resumes after its last event, not from the start", async () => {
+    await publishCall("CA_1");
+    const stream = open({ from: "earliest", reconnect: { initialDelayMs: 10, maxDelayMs: 20 } });
+    const seen: AnyEvent<AgentEvents>[] = [];
+    stream.on("*", (e) => seen.push(e));
+    await waitFor(() => seen.length === 4, "the call so far");
+    server.drop();
+    await statusReached(stream, "reconnecting");
+    const live = await server.hub.publish({ event: "call.started", callId: "CA_2", from: "+5" });
+    await waitFor(() => seen.length === 5, "the event published while it was away");
+    expect(seen.map((e) => [e.event, "callId" in e ? e.callId : undefined])).toEqual([
+      ["call.started", "CA_1"],
+      ["bot.word", "CA_1"],
+      ["bot.word", "CA_1"],
+      ["call.ended", "CA_1"],
+      ["call.started", "CA_2"],
+    ]);
+    expect(stream.lastEventId).toBe(live);
+  });
+
+  it("resumes exactly from hub.cursor() handed over as lastEventId", async () => {
+    await publishCall("CA_1");
+    const cursor = await server.hub.cursor();
+    await server.hub.publish({ event: "bot.word", callId: "CA_1", word: "after" });
+    const stream = open({ lastEventId: cursor, from: "earliest" });
+    const seen: AnyEvent<AgentEvents>[] = [];
+    stream.on("*", (e) => seen.push(e));
+    await waitFor(() => seen.length === 1, "the event after the cursor");
+    const live = await server.hub.publish({ event: "call.ended", callId: "CA_1", reason: "hangup" });
+    await waitFor(() => seen.length === 2, "the live event");
+    expect(seen.map((e) => e.event)).toEqual(["bot.word", "call.ended"]);
+    expect(stream.lastEventId).toBe(live);
+  });
+
   it("surfaces a gap (resume point unknown to the hub) to on('gap'), then the oldest retained event", async () => {
     const oldest = await server.hub.publish({ event: "bot.word", callId: "CA_1", word: "kept" });
     const stream = open({ lastEventId: "from-another-run" });

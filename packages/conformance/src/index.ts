@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe } from "vitest";
 import { authorizationCases } from "./cases/authorization.js";
 import { deliveryCases } from "./cases/delivery.js";
+import { lateJoinCases } from "./cases/late-join.js";
 import { resumeCases } from "./cases/resume.js";
 import { scopeCases } from "./cases/scopes.js";
 import { shutdownCases } from "./cases/shutdown.js";
@@ -90,6 +91,7 @@ function allCases(makeHarness: () => Harness, offered: readonly Transport[]): vo
   authorizationCases(current, offered);
   scopeCases(current, offered);
   resumeCases(current, offered);
+  lateJoinCases(current, offered);
   slowReaderCases(current, offered);
   shutdownCases(current, offered);
   streamLifetimeCases(current, offered);

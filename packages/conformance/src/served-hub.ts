@@ -9,6 +9,7 @@ import type { EventEmitter } from "node:events";
 export interface ServedHub {
   publish(event: { event: string; [field: string]: unknown }): Promise<string>;
   stats(): HubStats | Promise<HubStats>;
+  cursor(): Promise<string>;
   close(): Promise<void>;
   attach(emitter: EventEmitter, options: { events: readonly string[] }): () => void;
   pipe<T>(source: AsyncIterable<T>, options?: { map?: (item: T) => { event: string; [field: string]: unknown } | undefined }): Promise<void>;

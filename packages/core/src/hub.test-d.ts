@@ -30,4 +30,10 @@ describe("createHub's scopes type grants, stream options and revocations", () =>
     // @ts-expect-error "team" is not a declared scope
     void hub.admit({ method: "GET", url: "/", headers: {} }, { scopes: { team: ["x"] } });
   });
+
+  it("gives the cursor as a string promise, and takes earliest as a lastEventId", () => {
+    const hub = createHub();
+    expectTypeOf(hub.cursor()).toEqualTypeOf<Promise<string>>();
+    void hub.admit({ method: "GET", url: "/", headers: {} }, { lastEventId: "earliest" });
+  });
 });

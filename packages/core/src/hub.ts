@@ -369,6 +369,16 @@ export class Hub<K extends string = string> {
     return Promise.all([broadcast, this.#revokeHere(checked)]).then(() => undefined);
   }
 
+  /**
+   * The newest id now (docs/protocol.md#resume): a page rendered on the server hands it to its
+   * client, which resumes from it exactly, missing nothing published after the call and repeating
+   * nothing before. Waits for the bus to open.
+   */
+  async cursor(): Promise<string> {
+    await this.ready();
+    return this.bus.cursor();
+  }
+
   stats(): HubStats {
     return { connections: { ...this.#counts }, events: { ...this.counters } };
   }

@@ -17,7 +17,8 @@ export interface StreamOptions<K extends string = string> {
   /** Opt-in events (see `HubOptions.optIn`) to receive too; names or prefixes ending in `*`. */
   include?: readonly string[];
   /**
-   * Resume after this id. From a request: the `Last-Event-ID` header when present, else the
+   * Resume after this id, or `"earliest"`: every retained event of the view, oldest first, with no
+   * `gap` (a late join). From a request: the `Last-Event-ID` header when present, else the
    * `lastEventId` query parameter (docs/protocol.md#resume).
    */
   lastEventId?: string;

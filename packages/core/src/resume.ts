@@ -5,6 +5,9 @@ import { controlJson, Frame } from "./frame.js";
 /** Events read from the bus per page while a connection catches up. */
 const pageSize = 256;
 
+/** The `lastEventId` of a late join: every retained event of the view, then live (docs/protocol.md#resume). */
+export const EARLIEST = "earliest";
+
 /**
  * Serves a resume (docs/protocol.md#resume): every retained event after `lastEventId` that matches the connection's
  * filter, in order, then live events with none twice. History is read page by page at the pace the
@@ -25,9 +28,11 @@ export interface ResumeHost {
   resumed?(gap: GapReason | undefined): void;
 }
 
+/** Replays after `lastEventId`, or every retained event for {@link EARLIEST}, then makes the connection live. */
 export async function catchUp(connection: Connection, lastEventId: string, host: ResumeHost): Promise<void> {
   const { bus, optIn, highWaterBytes } = host;
-  let cursor: string | undefined = lastEventId;
+  // Without an id the bus reads from the oldest retained event, and never answers with a gap.
+  let cursor: string | undefined = lastEventId === EARLIEST ? undefined : lastEventId;
   // The id of the last event this connection has: a gap names it, so the client knows where it broke.
   let lastSent = lastEventId;
   let first = true;

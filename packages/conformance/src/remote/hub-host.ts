@@ -105,6 +105,8 @@ export function hostHubs(serve: (hub: Hub) => Promise<HostedServer>): void {
         return hubOf(request.hub).publish(request.event as { event: string });
       case "stats":
         return hubOf(request.hub).stats();
+      case "cursor":
+        return hubOf(request.hub).cursor();
       case "close":
         await hubOf(request.hub).close();
         return null;

@@ -16,6 +16,7 @@ export type ParentRequest =
   | { id: number; op: "open"; options: WireHubOptions }
   | { id: number; op: "publish"; hub: number; event: Record<string, unknown> }
   | { id: number; op: "stats"; hub: number }
+  | { id: number; op: "cursor"; hub: number }
   | { id: number; op: "close"; hub: number }
   | { id: number; op: "revoke"; hub: number; selector: Record<string, unknown> }
   | { id: number; op: "stop-server"; hub: number }

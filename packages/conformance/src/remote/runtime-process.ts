@@ -213,6 +213,10 @@ export class RemoteHub implements ServedHub {
     return this.runtime.request({ op: "stats", hub: this.id }) as Promise<HubStats>;
   }
 
+  cursor(): Promise<string> {
+    return this.runtime.request({ op: "cursor", hub: this.id }) as Promise<string>;
+  }
+
   async revoke(selector: RevokeSelector): Promise<void> {
     await this.runtime.request({ op: "revoke", hub: this.id, selector: { ...selector } });
   }
