@@ -8,6 +8,11 @@ export interface TailOptions {
   events?: string[];
   include?: string[];
   headers: Record<string, string>;
+  /**
+   * Where the first connection starts: `"live"` (from now on), `"earliest"` (every event the server
+   * still retains, oldest first, then live) or an event id to resume after (docs/protocol.md#resume).
+   */
+  from: "live" | "earliest" | { after: string };
   /** One JSON object per line instead of the readable, colored form. */
   json: boolean;
   color: boolean;
@@ -22,6 +27,8 @@ Options:
   --events <names>               only these names or prefixes, comma-separated (call.*,bot.word)
   --include <names>              opt-in events to receive too (llm.tool_result)
   --transport <sse|websocket>    default: sse
+  --from <earliest|live|id>      where to start: earliest (everything the server still retains,
+                                 then live), live (default), or after an event id
   --header <Name: value>         a request header, e.g. "Authorization: Bearer ..." (repeatable)
   --json                         one JSON object per line (for jq), no colors
   --no-color                     no colors (also when NO_COLOR is set or stdout is not a terminal)
@@ -37,6 +44,7 @@ export function readTailOptions(argv: readonly string[], env: NodeJS.ProcessEnv 
       events: { type: "string" },
       include: { type: "string" },
       transport: { type: "string", default: "sse" },
+      from: { type: "string", default: "live" },
       header: { type: "string", multiple: true, default: [] },
       json: { type: "boolean", default: false },
       "no-color": { type: "boolean", default: false },
@@ -55,6 +63,8 @@ export function readTailOptions(argv: readonly string[], env: NodeJS.ProcessEnv 
   if (!/^(https?|wss?):$/.test(parsed.protocol)) throw new Error(`the URL must be http(s) or ws(s), got ${parsed.protocol}`);
   const transport = values.transport;
   if (transport !== "sse" && transport !== "websocket") throw new Error(`--transport takes sse or websocket, got "${transport}"`);
+  const from = values.from;
+  if (from.trim() === "") throw new Error('--from takes earliest, live or an event id, got ""');
   const headers: Record<string, string> = {};
   for (const header of values.header) {
     const colon = header.indexOf(":");
@@ -69,6 +79,7 @@ export function readTailOptions(argv: readonly string[], env: NodeJS.ProcessEnv 
     events: list(values.events),
     include: list(values.include),
     headers,
+    from: from === "live" || from === "earliest" ? from : { after: from },
     json: values.json,
     color: !values.json && !values["no-color"] && env.NO_COLOR === undefined && (isTTY || env.FORCE_COLOR !== undefined),
   };

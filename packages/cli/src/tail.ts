@@ -22,6 +22,7 @@ export function tail(options: TailOptions, output: TailOutput, signal: AbortSign
     events: options.events,
     include: options.include,
     headers: options.headers,
+    ...(typeof options.from === "object" ? { lastEventId: options.from.after } : { from: options.from }),
     WebSocket,
   });
   const notice = (text: string) => output.err(formatNotice(text, { color: options.color }));

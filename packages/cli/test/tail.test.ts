@@ -83,6 +83,27 @@ describe.each(["sse", "websocket"] as const)("eventwire tail over %s", (transpor
   });
 });
 
+describe.each(["sse", "websocket"] as const)("eventwire tail --from over %s", (transport) => {
+  it("--from earliest prints every retained event of the view, oldest first, then live; --from <id> resumes right after that id", async () => {
+    const port = await freePort();
+    await startWeb(port);
+    const session = `CA_from_${transport}`;
+    const ids: string[] = [];
+    for (let n = 1; n <= 5; n++) ids.push(await agent.publish({ event: "bot.word", sessionId: session, n }));
+    await agent.publish({ event: "bot.word", sessionId: "CA_other", n: -1 }); // another session: not shown
+
+    const url = `http://127.0.0.1:${port}/events`;
+    const earliest = run("node", [cli, "tail", url, "--transport", transport, "--session", session, "--from", "earliest", "--json"]);
+    const after3 = run("node", [cli, "tail", url, "--transport", transport, "--session", session, "--from", ids[2]!, "--json"]);
+    await until(() => numbers(earliest.output.out).length >= 5 && numbers(after3.output.out).length >= 2, "both tails to replay the history", 20_000);
+    await publish(6, 7, session);
+    await until(() => numbers(earliest.output.out).length >= 7 && numbers(after3.output.out).length >= 4, "both tails to print live events", 20_000);
+
+    expect([numbers(earliest.output.out), numbers(after3.output.out)]).toEqual([range(1, 7), range(4, 7)]);
+    expect(earliest.output.err + after3.output.err).not.toMatch(/gap/);
+  });
+});
+
 describe("eventwire tail", () => {
   it("prints readable lines: time, name, session, fields", async () => {
     const port = await freePort();
@@ -100,8 +121,10 @@ describe("eventwire tail", () => {
     await startWeb(port);
     const refused = run("node", [cli, "tail", `http://127.0.0.1:${port}/events`, "--events", "not a name"]);
     const bad = run("node", [cli, "tail", "localhost:3000", "--transport", "carrier-pigeon"]);
-    await until(() => refused.output.exit !== undefined && bad.output.exit !== undefined, "both to exit", 20_000);
-    expect([refused.output.exit, bad.output.exit]).toEqual([1, 2]);
+    const badFrom = run("node", [cli, "tail", `http://127.0.0.1:${port}/events`, "--from", ""]);
+    await until(() => [refused, bad, badFrom].every((tail) => tail.output.exit !== undefined), "all three to exit", 20_000);
+    expect([refused.output.exit, bad.output.exit, badFrom.output.exit]).toEqual([1, 2, 2]);
+    expect(badFrom.output.err).toMatch(/--from takes earliest, live or an event id/);
     expect(refused.output.err).toMatch(/refused: bad_request/);
     expect(bad.output.err).toMatch(/eventwire: /);
   });
