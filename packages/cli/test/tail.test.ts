@@ -24,7 +24,7 @@ afterEach(() => {
 afterAll(async () => {
   await agent.close();
   const redis = new Redis(REDIS_URL);
-  await redis.del(stream);
+  await redis.del(stream, `${stream}:epoch`);
   redis.disconnect();
 });
 

@@ -2,7 +2,7 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Bus, BusContext, BusEvent, BusReadResult, BusRecord, HistoryLimits } from "@eventwire/core";
 import { ControlSubject } from "./control-subject.js";
-import { compareEventIds, formatEventId, parseEventId, streamEpoch } from "./event-id.js";
+import { compareEpochs, compareEventIds, formatEventId, parseEventId, streamEpoch } from "./event-id.js";
 import { readMessages } from "./history-reader.js";
 import { LiveConsumer } from "./live-consumer.js";
 import { messageMeta, recordHeaders } from "./message-codec.js";
@@ -157,7 +157,7 @@ export class NatsBus implements Bus {
       if (afterId !== undefined) {
         const id = parseEventId(afterId);
         if (!id) gap = "unknown";
-        else if (id.epoch !== epoch) gap = "reset";
+        else if (id.epoch !== epoch) gap = compareEpochs(id.epoch, epoch) < 0 ? "reset" : "unknown"; // an earlier stream's, or none yet
         else if (id.seq > last_seq) gap = "unknown";
         else if (id.seq < firstSeq - 1) gap = "expired";
         else fromSeq = id.seq + 1;
@@ -196,11 +196,21 @@ export class NatsBus implements Bus {
   async cursor(): Promise<string> {
     const session = this.#session;
     if (this.#state !== "open" || !session) throw this.#notOpen("read the cursor");
+    if (!this.#connected) throw new Error(`@eventwire/nats: cannot read the cursor: NATS at ${this.#where()} is unreachable (reconnecting)`);
     try {
-      const info = await session.jsm.streams.info(this.stream);
-      return formatEventId(streamEpoch(info.created), info.state.last_seq);
+      let info: StreamInfo;
+      try {
+        info = await session.jsm.streams.info(this.stream);
+      } catch (error) {
+        if (!isStreamNotFound(error)) throw error;
+        // Deleted: the next event goes to the stream created anew, so the cursor is its start.
+        await this.#checkStream();
+        info = await session.jsm.streams.info(this.stream);
+      }
+      const epoch = streamEpoch(info.created);
+      if (epoch !== this.#epoch) void this.#checkStream(); // created anew under this bus
+      return formatEventId(epoch, info.state.last_seq);
     } catch (error) {
-      if (isStreamNotFound(error)) return formatEventId(this.#epoch, 0);
       throw new Error(`@eventwire/nats: cannot read the cursor from NATS at ${this.#where()}: ${(error as Error).message}`, { cause: error });
     }
   }
@@ -316,7 +326,7 @@ export class NatsBus implements Bus {
           const epoch = streamEpoch(info.created);
           if (epoch !== this.#epoch) {
             this.#context?.onError(
-              new Error(`@eventwire/nats: stream "${this.stream}" was created anew; its ids start over (older ids resume with a gap)`),
+              new Error(`@eventwire/nats: stream "${this.stream}" was created anew; its ids start over (older ids resume with a reset gap)`),
             );
             this.#epoch = epoch;
             this.#lastSeq = 0;

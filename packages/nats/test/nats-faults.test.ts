@@ -1,8 +1,9 @@
-import { eventually, until } from "@eventwire/conformance";
+import { eventually, nodeHttpServer, SseClient, until } from "@eventwire/conformance";
 import { EngineProcess, RecordingContext, publishInOrder, record, uniqueStream } from "@eventwire/conformance/bus";
+import { createHub } from "@eventwire/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { natsBus, type NatsBusOptions } from "../src/index.js";
-import { runNatsTests, startOwnNats } from "./nats-servers.js";
+import { recreateStream, runNatsTests, startOwnNats } from "./nats-servers.js";
 
 // Each test runs its own nats-server on a spare port, and kills and restarts it.
 describe.skipIf(!runNatsTests)("natsBus through NATS failures (own nats-server)", () => {
@@ -105,5 +106,51 @@ describe.skipIf(!runNatsTests)("natsBus through NATS failures (own nats-server)"
     const events = (await a.bus.read(undefined, 10)).events;
     expect(events.map((event) => event.id)).toEqual(fresh);
     expect(await a.bus.read(old[0], 10)).toEqual({ gap: "reset", events });
+  });
+
+  it("a stream deleted and created again under a running hub: ids from before resume with a reset gap, the new stream's flow live and resume exactly", async () => {
+    const server = await ownServer();
+    const stream = uniqueStream("recreate");
+    const bus = natsBus({ servers: server.address, stream, requestTimeoutMs: 1_000, connectionOptions: { reconnectTimeWait: 100 } });
+    const logged: string[] = [];
+    const logger = {
+      warn: (message: string) => void logged.push(message),
+      error: (message: string, error?: unknown) => void logged.push(`${message} ${error instanceof Error ? error.message : ""}`),
+    };
+    const hub = createHub({ authorize: true, bus, logger });
+    cleanup.push(() => hub.close());
+    await hub.ready();
+    const http = await nodeHttpServer(hub);
+    cleanup.push(() => http.close());
+    const open = async (query: string): Promise<SseClient> => {
+      const client = await SseClient.open(`${http.url}?${query}`);
+      cleanup.push(async () => client.close());
+      expect(client.status).toBe(200);
+      return client;
+    };
+    const live = await open("session=S1");
+    const tick = (n: number) => ({ event: "tick", sessionId: "S1", n });
+    const before: string[] = [];
+    for (let n = 1; n <= 3; n++) before.push(await hub.publish(tick(n)));
+    await live.waitForEvents(3);
+
+    await recreateStream(stream, server.address); // as an operator would: delete, add with the same config
+    const after = [await eventually(() => hub.publish(tick(4)), "a publish to the stream created anew")];
+    after.push(await hub.publish(tick(5)), await hub.publish(tick(6)));
+    expect(after.map((id) => id.split("-")[1])).toEqual(["1", "2", "3"]); // its sequence starts over...
+    for (const id of after) expect(before).not.toContain(id); // ...but its ids are its own
+    await live.waitForEvents(6, 15_000);
+    expect(live.events.map((event) => event.id)).toEqual([...before, ...after]);
+
+    const fromOld = await open(`session=S1&lastEventId=${encodeURIComponent(before[1]!)}`);
+    await fromOld.waitForMessages(4);
+    expect(fromOld.messages).toEqual([
+      { event: "gap", lastEventId: before[1], reason: "reset" },
+      ...[4, 5, 6].map((n, i) => ({ ...tick(n), id: after[i] })),
+    ]);
+    const fromNew = await open(`session=S1&lastEventId=${encodeURIComponent(after[0]!)}`);
+    await fromNew.waitForMessages(2);
+    expect(fromNew.messages).toEqual([5, 6].map((n, i) => ({ ...tick(n), id: after[i + 1] })));
+    expect(logged.some((message) => message.includes(`stream "${stream}" was created anew`))).toBe(true);
   });
 });

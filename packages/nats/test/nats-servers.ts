@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { EngineProcess } from "@eventwire/conformance/bus";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
+import { streamEpoch as epochOf } from "../src/event-id.js";
 
 /** The shared NATS (with JetStream) the tests use (never stopped by them). */
 export const NATS_SERVERS = process.env.EVENTWIRE_NATS_SERVERS ?? "127.0.0.1:4222";
@@ -45,9 +46,19 @@ export function deleteStream(stream: string, servers = NATS_SERVERS): Promise<vo
   return withJetStream(servers, async (jsm) => void (await jsm.streams.delete(stream).catch(() => false)));
 }
 
-/** The epoch a stream's ids start with: its creation time, in base 36. */
+/** The epoch a stream's ids start with: its creation time (to the nanosecond), in base 36. */
 export function streamEpoch(stream: string, servers = NATS_SERVERS): Promise<string> {
-  return withJetStream(servers, async (jsm) => Date.parse((await jsm.streams.info(stream)).created).toString(36));
+  return withJetStream(servers, async (jsm) => epochOf((await jsm.streams.info(stream)).created));
+}
+
+/** Deletes a stream on a NATS of a test's own and creates it again with the same configuration, as an operator would. */
+export function recreateStream(stream: string, servers: string): Promise<void> {
+  if (servers === NATS_SERVERS) throw new Error("refusing to recreate a stream on the shared NATS");
+  return withJetStream(servers, async (jsm) => {
+    const { config } = await jsm.streams.info(stream);
+    await jsm.streams.delete(stream);
+    await jsm.streams.add(config);
+  });
 }
 
 function natsServerBinary(): string {

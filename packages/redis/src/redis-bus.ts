@@ -2,25 +2,27 @@ import type { Redis } from "ioredis";
 import type { Bus, BusContext, BusEvent, BusReadResult, BusRecord, HistoryLimits } from "@eventwire/core";
 import { createConnections, endConnection, whenReady, type Connections } from "./connections.js";
 import { ControlChannel } from "./control-channel.js";
+import { cursorScript, epochKey, epochSuffix, publishScript } from "./epoch-scripts.js";
+import { compareEpochs, compareEventIds, formatEventId, isEpoch, parseEventId } from "./event-id.js";
 import { resolveRedisBusOptions, type RedisBusOptions, type ResolvedRedisBusOptions } from "./redis-bus-options.js";
-import { entryEvent, isNoSuchKey, parseStreamInfo, recordFields, type StreamEntry } from "./stream-entry.js";
-import { compareStreamIds, isStreamId, streamIdTime } from "./stream-id.js";
+import { isNoSuchKey, parseEntry, parseStreamInfo, recordFields, type StreamEntry, type StreamInfo } from "./stream-entry.js";
+import { compareStreamIds, streamIdTime } from "./stream-id.js";
 import { StreamReader } from "./stream-reader.js";
 
 type State = "new" | "opening" | "open" | "closed";
 
-/** The cursor of a stream that has issued no id yet (Redis's own id for "before the first entry"). */
-const EMPTY_CURSOR = "0-0";
-
 /**
- * A bus on one Redis stream. Publishing is an `XADD` (the entry id is the event id, trimmed to
- * the hub's history); every process runs one blocking `XREAD` loop and hands each entry to its
- * hub; a resume reads the range after the client's id. Control messages (revocations) go over
- * Pub/Sub, on a connection of their own (see control-channel.ts).
+ * A bus on one Redis stream. Publishing is a script that `XADD`s under the stream's epoch (the
+ * event id is the epoch and the entry id, see event-id.ts; trimmed to the hub's history); every
+ * process runs one blocking `XREAD` loop and hands each entry to its hub; a resume reads the range
+ * after the client's id. Control messages (revocations) go over Pub/Sub, on a connection of their
+ * own (see control-channel.ts).
  */
 export class RedisBus implements Bus {
   /** The stream key. */
   readonly stream: string;
+  /** The key beside it that holds its epoch (`<stream>:epoch`). */
+  readonly epochKey: string;
   #options: ResolvedRedisBusOptions;
   #state: State = "new";
   #connections: Connections | undefined;
@@ -34,6 +36,7 @@ export class RedisBus implements Bus {
   constructor(options: RedisBusOptions = {}) {
     this.#options = resolveRedisBusOptions(options);
     this.stream = this.#options.stream;
+    this.epochKey = epochKey(this.stream);
   }
 
   async open(context: BusContext): Promise<void> {
@@ -56,14 +59,18 @@ export class RedisBus implements Bus {
         whenReady(connections.reader, connectTimeoutMs, connections.where),
         whenReady(control.subscriber, connectTimeoutMs, connections.where).then(() => control.subscribe()),
       ]);
+      await this.#loadScripts(connections.client);
+      connections.client.on("ready", () => void this.#loadScripts(connections.client).catch(() => undefined));
       // Start after the stream's current last id (not `$`): everything published once open()
       // has resolved gets a later id, so this process's hub sees it, however the XREAD races it.
-      const afterId = await this.#lastGeneratedId(connections.client);
+      const { epoch, lastGeneratedId } = await this.#position(connections.client);
       if (this.#state !== "opening") throw new Error("@eventwire/redis: the bus was closed while opening");
       this.#reader = new StreamReader({
         connection: connections.reader,
         stream: this.stream,
-        afterId,
+        epochKey: this.epochKey,
+        epoch,
+        afterId: lastGeneratedId,
         blockMs: this.#options.blockMs,
         batch: this.#options.readBatch,
         onEvent: (event) => this.#context?.onEvent(event),
@@ -82,12 +89,12 @@ export class RedisBus implements Bus {
     const client = this.#connections?.client;
     if (this.#state !== "open" || !client) return Promise.reject(this.#notOpen("publish"));
     if (client.status !== "ready") return Promise.reject(this.#failure(`cannot publish "${record.name}"`, undefined));
-    const fields = recordFields(record);
-    return client.xadd(this.stream, ...this.#xaddPrefix, "*", ...fields).then(
-      (id) => {
-        if (id === null) throw new Error("@eventwire/redis: XADD returned no id");
-        this.#trimByAge(client, id);
-        return id;
+    const args = [epochSuffix(), this.#xaddPrefix.length, ...this.#xaddPrefix, ...recordFields(record)];
+    return publishScript.run(client, [this.stream, this.epochKey], args).then(
+      (reply) => {
+        const [epoch, entryId] = reply as [string, string];
+        this.#trimByAge(client, entryId);
+        return formatEventId(epoch, entryId);
       },
       (error: Error) => {
         throw this.#failure(`cannot publish "${record.name}"`, error);
@@ -111,41 +118,37 @@ export class RedisBus implements Bus {
     if (client.status !== "ready") throw this.#failure("cannot read history", undefined);
     const count = Math.max(1, Math.floor(limit));
     const take = Math.max(0, Math.floor(limit));
+    const oldest = async (gap: BusReadResult["gap"]): Promise<BusReadResult> => {
+      const events = this.#events(await this.#oldest(client, count), take);
+      return gap === undefined ? { events } : { events, gap };
+    };
     try {
-      if (afterId === undefined) return { events: this.#events(await this.#oldest(client, count), take) };
-      if (!isStreamId(afterId) && afterId !== EMPTY_CURSOR) return { events: this.#events(await this.#oldest(client, count), take), gap: "unknown" };
-      // The entry itself (inclusive start) tells whether the id is known; XINFO tells what was
-      // trimmed. One transaction, so both describe the same moment.
+      if (afterId === undefined) return await oldest(undefined);
+      const id = parseEventId(afterId);
+      if (!id) return await oldest("unknown"); // malformed, or an id of another bus
+      // The epoch, what XINFO says of the stream and the entry itself (inclusive start) describe one
+      // moment: one transaction.
       const replies = await client
         .multi()
+        .get(this.epochKey)
         .xinfo("STREAM", this.stream)
-        .xrange(this.stream, afterId, "+", "COUNT", count + 1)
+        .xrange(this.stream, id.entryId, "+", "COUNT", count + 1)
         .exec();
-      const [infoReply, rangeReply] = replies ?? [];
-      if (!infoReply || !rangeReply) throw new Error("the transaction was discarded");
+      const [epochReply, infoReply, rangeReply] = replies ?? [];
+      if (!epochReply || !infoReply || !rangeReply) throw new Error("the transaction was discarded");
       if (infoReply[0]) {
-        // No stream: nothing was ever published (the empty stream's cursor), or its history is gone.
-        if (isNoSuchKey(infoReply[0])) return afterId === EMPTY_CURSOR ? { events: [] } : { events: [], gap: "reset" };
+        if (isNoSuchKey(infoReply[0])) return { events: [], gap: "reset" }; // the stream (its history) is gone
         throw infoReply[0];
       }
+      if (epochReply[0]) throw epochReply[0];
       if (rangeReply[0]) throw rangeReply[0];
       const info = parseStreamInfo(infoReply[1]);
       const entries = rangeReply[1] as StreamEntry[];
-      // The cursor of a stream that had issued nothing: exact while nothing was removed since.
-      if (afterId === EMPTY_CURSOR && info.complete) return { events: this.#events(entries, take) };
-      // The newest id issued (a cursor): nothing after it, even when its entry was trimmed.
-      if (afterId === info.lastGeneratedId) return { events: [] };
-      // Trimming only ever removes the oldest entries, so when the entry `afterId` is still in
-      // the stream, so is everything after it, unless something newer was XDEL'd (Redis reports
-      // the newest deleted id). An id that is not in the stream (trimmed, never issued, from a
-      // deleted stream, or in the future) cannot be resumed exactly.
-      const known = entries[0]?.[0] === afterId;
-      if (known && compareStreamIds(afterId, info.maxDeletedId) >= 0) {
-        return { events: this.#events(entries.slice(1), take) };
-      }
-      // Known but followed by a deletion, or older than the oldest entry: history is missing after it.
-      const older = known || compareStreamIds(afterId, info.firstEntryId ?? info.lastGeneratedId) < 0;
-      return { events: this.#events(await this.#oldest(client, count), take), gap: older ? "expired" : "unknown" };
+      const stored = epochReply[1] as string | null;
+      const current = isEpoch(stored ?? undefined) ? stored! : info.lastEntry?.epoch;
+      const gap = this.#gapAfter(id.epoch, id.entryId, current, info, entries[0]);
+      if (gap === undefined) return { events: this.#events(entries[0]?.[0] === id.entryId ? entries.slice(1) : entries, take) };
+      return await oldest(gap);
     } catch (error) {
       throw this.#failure("cannot read history", error as Error);
     }
@@ -154,11 +157,45 @@ export class RedisBus implements Bus {
   async cursor(): Promise<string> {
     const client = this.#connections?.client;
     if (this.#state !== "open" || !client) throw this.#notOpen("read the cursor");
-    return this.#lastGeneratedId(client);
+    if (client.status !== "ready") throw this.#failure("cannot read the cursor", undefined);
+    try {
+      const args = [epochSuffix(), this.#xaddPrefix.length, ...this.#xaddPrefix];
+      const [epoch, lastGeneratedId] = (await cursorScript.run(client, [this.stream, this.epochKey], args)) as [string, string];
+      return formatEventId(epoch, lastGeneratedId);
+    } catch (error) {
+      throw this.#failure("cannot read the cursor", error as Error);
+    }
+  }
+
+  /**
+   * Why the entry after `entryId` of `epoch` cannot be read exactly, or undefined when it can.
+   * `current` is the stream's epoch, `found` the first entry at or after `entryId`.
+   */
+  #gapAfter(epoch: string, entryId: string, current: string | undefined, info: StreamInfo, found: StreamEntry | undefined): BusReadResult["gap"] {
+    if (found?.[0] === entryId) {
+      // The entry is there: the id is exact if it is this entry's, and nothing after it was XDEL'd
+      // (trimming only ever removes the oldest entries; Redis reports the newest deleted id).
+      const foundEpoch = parseEntry(found).epoch;
+      if (foundEpoch !== epoch) return foundEpoch === undefined || compareEpochs(epoch, foundEpoch) < 0 ? "reset" : "unknown";
+      return compareStreamIds(entryId, info.maxDeletedId) >= 0 ? undefined : "expired";
+    }
+    if (current === undefined) return "reset"; // no epoch: the history it was issued in is gone
+    const byEpoch = compareEpochs(epoch, current);
+    if (byEpoch < 0) return "reset";
+    if (byEpoch > 0) return "unknown";
+    const byLast = compareStreamIds(entryId, info.lastGeneratedId);
+    if (byLast === 0) return undefined; // the newest entry ever added, trimmed or deleted since: nothing after it
+    if (byLast > 0) return "unknown"; // newer than the newest
+    const first = info.firstEntry?.entryId;
+    // Older than the oldest entry: trimmed (even the newest trimmed one: Redis does not record which
+    // entry preceded the oldest, so the bus cannot prove nothing after it was lost). Between entries:
+    // deleted with XDEL, or never issued.
+    if (first === undefined || compareStreamIds(entryId, first) < 0) return "expired";
+    return compareStreamIds(entryId, info.maxDeletedId) <= 0 ? "expired" : "unknown";
   }
 
   compareIds(a: string, b: string): number {
-    return compareStreamIds(a, b);
+    return compareEventIds(a, b);
   }
 
   async close(): Promise<void> {
@@ -196,17 +233,31 @@ export class RedisBus implements Bus {
     const events: BusEvent[] = [];
     for (const entry of entries) {
       if (events.length >= limit) break;
-      const event = entryEvent(entry);
+      const { event } = parseEntry(entry);
       if (event) events.push(event);
     }
     return events;
   }
 
-  async #lastGeneratedId(client: Redis): Promise<string> {
+  /** Caches the scripts on Redis (again after a reconnect: a restarted Redis has forgotten them). */
+  async #loadScripts(client: Redis): Promise<void> {
+    await Promise.all([publishScript.load(client), cursorScript.load(client)]);
+  }
+
+  /** The stream's epoch and last entry id now (none and `0-0` for a stream that is not there). */
+  async #position(client: Redis): Promise<{ epoch: string | undefined; lastGeneratedId: string }> {
     try {
-      return parseStreamInfo(await client.xinfo("STREAM", this.stream)).lastGeneratedId;
+      const replies = (await client.multi().get(this.epochKey).xinfo("STREAM", this.stream).exec()) ?? [];
+      const [epochReply, infoReply] = replies;
+      if (!epochReply || !infoReply) throw new Error("the transaction was discarded");
+      if (infoReply[0]) {
+        if (isNoSuchKey(infoReply[0])) return { epoch: undefined, lastGeneratedId: "0-0" };
+        throw infoReply[0];
+      }
+      if (epochReply[0]) throw epochReply[0];
+      const info = parseStreamInfo(infoReply[1]);
+      return { epoch: (epochReply[1] as string | null) ?? info.lastEntry?.epoch, lastGeneratedId: info.lastGeneratedId };
     } catch (error) {
-      if (isNoSuchKey(error)) return EMPTY_CURSOR;
       throw new Error(`@eventwire/redis: cannot inspect stream "${this.stream}": ${(error as Error).message}`, { cause: error });
     }
   }

@@ -1,9 +1,11 @@
 import type { BusEvent, BusRecord } from "@eventwire/core";
+import { formatEventId, isEpoch } from "./event-id.js";
 
 /** One stream entry as ioredis returns it: the id and the flat field/value list. */
 export type StreamEntry = [id: string, fields: string[]];
 
-/** The field names of an entry this bus writes. */
+/** The field names of an entry this bus writes (the publish script adds `epoch` first). */
+export const FIELD_EPOCH = "epoch";
 export const FIELD_NAME = "name";
 export const FIELD_SESSION = "session";
 export const FIELD_JSON = "json";
@@ -15,20 +17,34 @@ export function recordFields(record: BusRecord): string[] {
     : [FIELD_NAME, record.name, FIELD_SESSION, record.session, FIELD_JSON, record.json];
 }
 
-/** The event an entry holds, or undefined when the entry was not written by this bus. */
-export function entryEvent([id, fields]: StreamEntry): BusEvent | undefined {
+/** What an entry holds: its epoch (none in an entry this bus did not write) and, unless it only marks the epoch, an event. */
+export interface ParsedEntry {
+  readonly entryId: string;
+  readonly epoch: string | undefined;
+  readonly event: BusEvent | undefined;
+}
+
+export function parseEntry([entryId, fields]: StreamEntry): ParsedEntry {
+  let epoch: string | undefined;
   let name: string | undefined;
   let session: string | undefined;
   let json: string | undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const field = fields[i];
     const value = fields[i + 1]!;
-    if (field === FIELD_NAME) name = value;
+    if (field === FIELD_EPOCH) epoch = value;
+    else if (field === FIELD_NAME) name = value;
     else if (field === FIELD_SESSION) session = value;
     else if (field === FIELD_JSON) json = value;
   }
-  if (name === undefined || json === undefined) return undefined;
-  return { id, name, session, json };
+  if (!isEpoch(epoch)) return { entryId, epoch: undefined, event: undefined };
+  if (name === undefined || json === undefined) return { entryId, epoch, event: undefined };
+  return { entryId, epoch, event: { id: formatEventId(epoch, entryId), name, session, json } };
+}
+
+/** True for an entry that only marks its epoch (written by `cursor()` on an empty history). */
+export function isEpochMark(entry: ParsedEntry): boolean {
+  return entry.epoch !== undefined && entry.event === undefined;
 }
 
 /** What XINFO STREAM says that a resume needs. */
@@ -40,10 +56,10 @@ export interface StreamInfo {
    * before 7, which does not report it.
    */
   readonly maxDeletedId: string;
-  /** The oldest entry's id; undefined for an empty stream. */
-  readonly firstEntryId: string | undefined;
-  /** Whether no entry was ever removed (trimmed or deleted): Redis 7's `entries-added` equals `length`. */
-  readonly complete: boolean;
+  /** The oldest entry the stream holds, if any. */
+  readonly firstEntry: ParsedEntry | undefined;
+  /** The newest entry the stream holds, if any. */
+  readonly lastEntry: ParsedEntry | undefined;
 }
 
 /** Reads XINFO STREAM's flat key/value reply. */
@@ -56,11 +72,16 @@ export function parseStreamInfo(reply: unknown): StreamInfo {
     const value = info.get(key);
     return typeof value === "string" ? value : "0-0";
   };
-  const first = info.get("first-entry");
-  const firstEntryId = Array.isArray(first) && typeof first[0] === "string" ? (first[0] as string) : undefined;
-  const added = info.get("entries-added");
-  const complete = added !== undefined && Number(added) === Number(info.get("length"));
-  return { lastGeneratedId: text("last-generated-id"), maxDeletedId: text("max-deleted-entry-id"), firstEntryId, complete };
+  const entry = (key: string): ParsedEntry | undefined => {
+    const value = info.get(key);
+    return Array.isArray(value) && typeof value[0] === "string" && Array.isArray(value[1]) ? parseEntry(value as StreamEntry) : undefined;
+  };
+  return {
+    lastGeneratedId: text("last-generated-id"),
+    maxDeletedId: text("max-deleted-entry-id"),
+    firstEntry: entry("first-entry"),
+    lastEntry: entry("last-entry"),
+  };
 }
 
 /** True for the error Redis answers XINFO STREAM with when the stream does not exist. */

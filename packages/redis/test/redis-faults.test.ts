@@ -1,5 +1,5 @@
 import { eventually, until } from "@eventwire/conformance";
-import { EngineProcess, RecordingContext, publishInOrder, record, uniqueStream } from "@eventwire/conformance/bus";
+import { EngineProcess, HubProcess, RecordingContext, publishInOrder, record, uniqueStream } from "@eventwire/conformance/bus";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { redisBus, type RedisBusOptions } from "../src/index.js";
@@ -105,4 +105,88 @@ describe.skipIf(!runRedisTests)("redisBus through Redis failures (own redis-serv
       server.resume();
     }
   });
+
+  /** The epoch and the entry id of an id (`<epoch>:<ms>-<seq>`). */
+  const split = (id: string): [epoch: string, entryId: string] => id.split(":") as [string, string];
+
+  it("publish, FLUSHDB, publish in that order on one connection: the second starts a new epoch (even with the entry id of the first), the first resumes with reset, and the reader delivers both", async () => {
+    const server = await ownServer(false);
+    const stream = uniqueStream("flush-between");
+    // The bus publishes on this client, so a FLUSHDB sent on it between two publishes runs between their scripts.
+    const client = new Redis(server.address, { lazyConnect: true, enableOfflineQueue: false });
+    await client.connect();
+    cleanup.push(async () => void client.disconnect());
+    const { bus, context } = await openBus(server, stream, { client, blockMs: 200 });
+    const ids: string[] = [];
+    let reusedEntryIds = 0;
+    for (let round = 0; round < 20; round++) {
+      const before = bus.publish(record("tick", 2 * round));
+      const flushed = client.flushdb();
+      const after = bus.publish(record("tick", 2 * round + 1));
+      const [first, , second] = await Promise.all([before, flushed, after]);
+      if (split(first)[1] === split(second)[1]) reusedEntryIds++; // Redis's clock had not moved: the new stream repeats the entry id
+      expect(split(second)[0]).not.toBe(split(first)[0]);
+      expect(bus.compareIds(first, second)).toBeLessThan(0);
+      const events = (await bus.read(undefined, 10)).events;
+      expect(events.map((event) => event.id)).toEqual([second]);
+      expect(await bus.read(first, 10)).toEqual({ gap: "reset", events });
+      ids.push(first, second);
+      // Live: the reader follows the new epoch, also when its entry id is not after the last one it delivered.
+      await until(() => context.ids().includes(second), `the reader to deliver ${second} (round ${round})`);
+    }
+    expect(reusedEntryIds, "rounds whose second entry id repeated the first (the case epochs exist for)").toBeGreaterThan(0);
+    expect(new Set(ids).size).toBe(ids.length);
+    // Every delivered event is one that was acknowledged, once, in order; every second one is among
+    // them (a first one may have been flushed before the reader read it).
+    const delivered = context.ids();
+    expect(new Set(delivered).size).toBe(delivered.length);
+    expect(delivered.filter((id) => ids.includes(id))).toEqual(delivered);
+    expect([...delivered].sort((a, b) => bus.compareIds(a, b))).toEqual(delivered);
+    expect(delivered.filter((id) => ids.indexOf(id) % 2 === 1)).toEqual(ids.filter((_, i) => i % 2 === 1));
+    expect(context.errors).toEqual([]);
+  });
+
+  it(
+    "40 FLUSHDB rounds with publishes from two processes in between: no id is issued twice, every id of an earlier round resumes with reset, and the reader follows every round",
+    { timeout: 120_000 },
+    async () => {
+      const server = await ownServer(false);
+      const stream = uniqueStream("flush-rounds");
+      const { bus, context } = await openBus(server, stream, { blockMs: 200 });
+      const agent = await HubProcess.start(new URL("../src/index.ts", import.meta.url).href);
+      cleanup.push(() => agent.stop());
+      await agent.open({ module: new URL("../src/index.ts", import.meta.url).href, export: "redisBus", options: { url: server.address, stream } }, { serve: false });
+      cleanup.push(() => agent.close());
+      const admin = new Redis(server.address);
+      cleanup.push(async () => void admin.disconnect());
+
+      const rounds: string[][] = [];
+      for (let round = 0; round < 40; round++) {
+        if (round > 0) await admin.flushdb();
+        const [here, there] = await Promise.all([
+          Promise.all([0, 1, 2].map((i) => bus.publish(record("tick", round * 10 + i, "S1")))),
+          agent.publishAcked([3, 4, 5].map((i) => ({ event: "tick", sessionId: "S1", n: round * 10 + i })), { concurrent: true }),
+        ]);
+        const ids = [...here, ...there].sort((a, b) => bus.compareIds(a, b));
+        expect(new Set(ids.map((id) => split(id)[0])).size, `one epoch in round ${round}`).toBe(1);
+        rounds.push(ids);
+        await until(() => ids.every((id) => context.ids().includes(id)), `the reader to deliver round ${round}`);
+      }
+      const all = rounds.flat();
+      expect(new Set(all).size).toBe(all.length);
+      expect(new Set(rounds.map((ids) => split(ids[0]!)[0])).size).toBe(40); // an epoch per round
+      expect(context.ids()).toEqual(all); // every event, live, once, in order, across every reset
+      const events = (await bus.read(undefined, 100)).events;
+      expect(events.map((event) => event.id)).toEqual(rounds.at(-1));
+      const answers = new Set<string>();
+      for (const id of rounds.slice(0, -1).flat()) {
+        const result = await bus.read(id, 100);
+        expect(result.events).toEqual(events);
+        answers.add(String(result.gap));
+      }
+      expect([...answers]).toEqual(["reset"]);
+      expect(context.errors).toEqual([]);
+      expect(agent.logs).toEqual([]);
+    },
+  );
 });

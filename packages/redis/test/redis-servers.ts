@@ -32,11 +32,22 @@ if (!redisUp) {
   );
 }
 
-/** Deletes a stream (its key) on the shared Redis, or on the one at `url`. */
+/** Deletes a stream and its epoch key (`<stream>:epoch`) on the shared Redis, or on the one at `url`. */
 export async function deleteStream(stream: string, url = REDIS_URL): Promise<void> {
   const admin = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: (attempt) => (attempt > 5 ? null : 200) });
   try {
-    await admin.del(stream);
+    await admin.del(stream, `${stream}:epoch`);
+  } finally {
+    admin.disconnect();
+  }
+}
+
+/** FLUSHDB on a Redis of a test's own (never the shared one: its other streams belong to other tests). */
+export async function flushDatabase(url: string): Promise<void> {
+  if (url === REDIS_URL) throw new Error("refusing to flush the shared Redis");
+  const admin = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    await admin.flushdb();
   } finally {
     admin.disconnect();
   }

@@ -1,3 +1,8 @@
+import type { GapReason } from "@eventwire/core";
+
+/** A reason a bus tells (the hub alone tells `overrun`). */
+export type BusGapReason = Exclude<GapReason, "overrun">;
+
 /**
  * An engine server of the test's own, on a spare port, that a case takes down and brings back (the
  * shared engine is never touched).
@@ -39,8 +44,14 @@ export interface BusConformanceOptions {
     address(port: number): string;
     /** Deletes a stream with its history: after each case, for every stream it used, and in the deleted-stream case. */
     deleteStream(stream: string, address?: string): Promise<void>;
-    /** Starts an engine of the test's own for the engine-restart case. */
+    /** Starts an engine of the test's own for the engine-restart and history-reset cases. */
     start(): Promise<OwnEngine>;
+    /**
+     * Resets the history store under running buses, as an operator would, on an engine of the
+     * test's own (at `address`): Redis `FLUSHDB`; NATS deletes the stream and creates it again
+     * with the same configuration. Resolves once the store is empty and takes publishes.
+     */
+    resetHistory(stream: string, address: string): Promise<void>;
     /**
      * Another error a publish may meet while the engine restarts, besides `<name> at <address> ...`
      * (JetStream: `no JetStream stream takes ...`, until it has loaded its streams again).
@@ -54,11 +65,12 @@ export interface BusConformanceOptions {
      */
     checkFresh(ids: readonly string[], stream: string, address?: string): void | Promise<void>;
     /**
-     * Ids in this bus's format that it must answer with a gap on a stream that issued `issued`:
-     * malformed, newer than the newest, from another stream. The suite adds `""`, `"nope"` and an
-     * in-memory bus id.
+     * Ids in this bus's format that it must answer with a gap on a stream that issued `issued`
+     * (and kept them all), each with the reason it must tell: malformed, newer than the newest,
+     * from an earlier or a later stream, an in-memory bus's. The suite adds `""` and `"nope"`
+     * (both `unknown`).
      */
-    gapCases(issued: readonly string[]): string[];
+    gapCases(issued: readonly string[]): { id: string; reason: BusGapReason }[];
   };
   history: {
     /** How many events beyond `maxEvents` the bus may keep (Redis `MAXLEN ~` keeps up to a node more). Default 0. */
