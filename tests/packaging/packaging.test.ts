@@ -1,32 +1,25 @@
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { packages, repo, repoVersion } from "./packed-tarballs.js";
 
-// Each package, packed as npm would publish it, installed into a fresh project outside the repo
-// with only its peers beside it, must import and serve events there (issue: "works when installed
-// from its npm pack tarball").
-const repo = resolve(import.meta.dirname, "../..");
-const packages = ["core", "client", "express", "fastify", "hono", "next-pages", "next-app", "redis", "nats", "conformance", "cli"];
+// Each package, packed as npm would publish it (packed-tarballs.ts), installed into a fresh project
+// outside the repo with only its peers beside it, must import and serve events there (issue:
+// "works when installed from its npm pack tarball").
 /** The third-party packages the smoke scripts need, at the versions this repo tests with. */
 const peers = ["ws", "express", "fastify", "@fastify/websocket", "hono", "@hono/node-server", "@hono/node-ws", "next", "react", "react-dom", "vitest"];
 
 let project: string;
 /** The packed tarball of each package, by name. */
-const tarballOf = new Map<string, string>();
+const tarballOf = new Map(Object.entries(inject("tarballs")));
 
 beforeAll(() => {
   project = mkdtempSync(join(tmpdir(), "eventwire-pack-"));
-  const tarballs = packages.map((name) => {
-    const output = execFileSync("npm", ["pack", "--silent", "--pack-destination", project], { cwd: join(repo, "packages", name), encoding: "utf8" });
-    const tarball = join(project, output.trim().split("\n").at(-1)!);
-    tarballOf.set(name, tarball);
-    return tarball;
-  });
-  const versions = peers.map((name) => `${name}@${JSON.parse(readFileSync(join(repo, "node_modules", name, "package.json"), "utf8")).version}`);
+  const versions = peers.map((name) => `${name}@${repoVersion(name)}`);
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "eventwire-pack-smoke", private: true, type: "module" }));
-  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", ...tarballs, ...versions], { cwd: project, stdio: "inherit" });
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", ...tarballOf.values(), ...versions], { cwd: project, stdio: "inherit" });
   cpSync(join(import.meta.dirname, "smoke"), project, { recursive: true });
 });
 
@@ -93,7 +86,7 @@ describe("packages installed from their tarballs", () => {
     }
   });
 
-  // next-pages.mjs builds one Next.js app with a route of each Next adapter, next-app's included.
+  // next-app's README setup runs in readme-setups.test.ts.
   it.each(["core", "client", "express", "fastify", "hono", "next-pages", "redis", "nats", "conformance", "cli"])("%s works in a fresh project", (name) => {
     const output = execFileSync("node", [`${name}.mjs`], { cwd: project, encoding: "utf8", timeout: name === "next-pages" ? 240_000 : 60_000 });
     expect(output).toMatch(new RegExp(`^${name}: ok`, "m"));

@@ -1,11 +1,11 @@
-// A real Next.js app built with `next build` and run by `next start`, with the adapters from their
-// tarballs: a Pages-router route (next-pages) serves SSE and, once it has run, WebSockets on the
-// same path; an App-router route (next-app, the README's setup) serves SSE from the same hub.
+// A real Next.js app built with `next build` and run by `next start`, with the adapter from its
+// tarball: a Pages-router route (next-pages) serves SSE and, once it has run, WebSockets on the
+// same path.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { checkBothTransports, firstSseEvent } from "./check.mjs";
+import { checkBothTransports } from "./check.mjs";
 
-const app = "next-app";
+const app = "next-pages-app";
 mkdirSync(`${app}/pages/api`, { recursive: true });
 mkdirSync(`${app}/lib`, { recursive: true });
 writeFileSync(`${app}/lib/hub.js`, `import { createHub } from "@eventwire/core";
@@ -20,14 +20,6 @@ export const config = { api: { bodyParser: false, responseLimit: false } };
 writeFileSync(`${app}/pages/api/publish.js`, `import { hub } from "../../lib/hub";
 export default async function publish(req, res) { res.json({ id: await hub.publish(req.body) }); }
 `);
-mkdirSync(`${app}/app/api/stream`, { recursive: true });
-writeFileSync(`${app}/app/api/stream/route.js`, `import { eventwire } from "@eventwire/next-app";
-import { hub } from "../../../lib/hub";
-export const { GET, OPTIONS } = eventwire(hub);
-export const dynamic = "force-dynamic";
-export const runtime = "nodejs";
-`);
-writeFileSync(`${app}/app/layout.js`, `export default function Layout({ children }) { return children; }\n`);
 writeFileSync(`${app}/pages/index.js`, `export default function Home() { return "eventwire"; }\n`);
 
 const next = "node_modules/next/dist/bin/next";
@@ -51,9 +43,6 @@ try {
     fetch(`${origin}/api/publish`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(event) }).then((response) => response.json());
   // The SSE request runs the route once, which installs its WebSocket upgrades (see the README).
   await checkBothTransports("next-pages", `${origin}/api/events`, publish);
-  const event = await firstSseEvent(`${origin}/api/stream`, () => publish({ event: "smoke", from: "next-app" }));
-  if (event.event !== "smoke" || event.from !== "next-app" || typeof event.id !== "string") throw new Error(`next-app: unexpected first event ${JSON.stringify(event)}`);
-  console.log("next-app: ok smoke (SSE from an App-router route)");
 } finally {
   process.kill(-server.pid, "SIGKILL");
 }

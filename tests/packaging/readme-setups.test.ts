@@ -1,0 +1,141 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { rawRequest, SseClient, until, WsClient } from "@eventwire/conformance";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { repo, repoVersion } from "./packed-tarballs.js";
+import { fileOf, installedBy, readmeBlocks } from "./readme-blocks.js";
+import { freePort, serveSetup, type ServedSetup } from "./served-setup.js";
+
+// Each package README's setup for its platforms, copied out of the README as a user would, into a
+// fresh project outside the repository that installs what the README's install line names (the
+// @eventwire packages from their npm pack tarballs, the rest at the versions this repo tests), run
+// with the README's own command: it serves, an SSE stream and a WebSocket receive an event
+// published through the app's own route, and SIGTERM stops it cleanly.
+
+const tarballs = inject("tarballs");
+const projects: string[] = [];
+afterAll(() => {
+  for (const dir of projects) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The runtimes, from this repo's dev dependencies on the npm registry's packages. */
+const binaries: Record<string, string> = {
+  node: process.execPath,
+  // `bun`'s install moves the binary of @oven/bun-linux-x64 into its own bin/.
+  bun: [join(repo, "node_modules/@oven/bun-linux-x64/bin/bun"), join(repo, "node_modules/bun/bin/bun.exe")].find((path) => existsSync(path))!,
+  deno: join(repo, "node_modules/@deno/linux-x64-glibc/deno"),
+};
+
+/** A project with what `install` (a README's sh block) names; `versions` pins third-party ones. */
+function installProject(install: string, versions: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), "eventwire-readme-"));
+  projects.push(dir);
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "eventwire-readme-setup", private: true }));
+  const specs = installedBy(install).map((name) => (name.startsWith("@eventwire/") ? tarballs[name.slice("@eventwire/".length)]! : `${name}@${versions[name] ?? repoVersion(name)}`));
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", ...specs], { cwd: dir, stdio: ["ignore", "ignore", "inherit"] });
+  return dir;
+}
+
+/** Saves a README block as the file its opening comment names, on `port` instead of 3000. */
+function save(dir: string, code: string, port = 3000): string {
+  const { file, says } = fileOf(code);
+  mkdirSync(dirname(join(dir, file)), { recursive: true });
+  const onPort = code.replace(/\b3000\b/g, String(port));
+  if (port !== 3000 && onPort === code) throw new Error(`${file}: the README block no longer serves on 3000`);
+  writeFileSync(join(dir, file), onPort);
+  return says;
+}
+
+/** Saves and runs a runnable block with the command its opening comment gives (`node server.mjs, then`). */
+async function runBlock(dir: string, code: string): Promise<ServedSetup> {
+  const port = await freePort();
+  const [runtime, ...args] = save(dir, code, port).split(",")[0]!.trim().split(/\s+/);
+  if (!binaries[runtime!]) throw new Error(`the README runs its server with ${runtime}, which this test has no binary for`);
+  return serveSetup(dir, binaries[runtime!]!, args, port, { DENO_NO_UPDATE_CHECK: "1" });
+}
+
+/** An SSE stream and a WebSocket on one call receive the word the app's own route publishes, once each. */
+async function expectBothTransportsReceive(port: number): Promise<void> {
+  const stream = `127.0.0.1:${port}/events?session=CA_1`;
+  const sse = await SseClient.open(`http://${stream}`);
+  const ws = await WsClient.connect(`ws://${stream}`);
+  try {
+    await until(() => sse.raw.includes("retry:"), "the SSE stream to open");
+    const published = await fetch(`http://127.0.0.1:${port}/calls/CA_1/words`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ word: "hi" }) });
+    const { id } = (await published.json()) as { id: string };
+    await until(() => sse.events.length > 0 && ws.events.length > 0, "the published word on both transports");
+    const expected = [{ event: "bot.word", callId: "CA_1", word: "hi", id }];
+    expect({ status: published.status, sse: sse.events, ws: ws.events }).toEqual({ status: 200, sse: expected, ws: expected });
+  } finally {
+    sse.close();
+    ws.close();
+  }
+}
+
+describe("README setups, installed from the tarballs", () => {
+  it("@eventwire/hono on Node (@hono/node-server): the README's server.mjs", async () => {
+    const dir = installProject(readmeBlocks("hono", "@eventwire/hono", "sh")[0]!);
+    const server = await runBlock(dir, readmeBlocks("hono", "A runnable app (Node)", "js")[0]!);
+    await expectBothTransportsReceive(server.port);
+    expect(await server.stop()).toEqual({ code: 0, signal: null });
+  });
+
+  it("@eventwire/hono on Bun (hono/bun): the README's server.js, run by bun", async () => {
+    const dir = installProject(readmeBlocks("hono", "Bun", "sh")[0]!);
+    const server = await runBlock(dir, readmeBlocks("hono", "Bun", "js")[0]!);
+    await expectBothTransportsReceive(server.port);
+    expect(await server.stop()).toEqual({ code: 0, signal: null });
+  });
+
+  it("@eventwire/hono on Deno (hono/deno): the README's server.js, run by deno", async () => {
+    const dir = installProject(readmeBlocks("hono", "Deno", "sh")[0]!);
+    const server = await runBlock(dir, readmeBlocks("hono", "Deno", "js")[0]!);
+    await expectBothTransportsReceive(server.port);
+    expect(await server.stop()).toEqual({ code: 0, signal: null });
+  });
+
+  // The README's peer range: 4.21+ and 5, each major its own project.
+  it.each([["4", repoVersion("express4")], ["5", repoVersion("express")]])("@eventwire/express on Express %s: the README's server.mjs", async (major, version) => {
+    const dir = installProject(readmeBlocks("express", "@eventwire/express", "sh")[0]!, { express: version });
+    expect(JSON.parse(readFileSync(join(dir, "node_modules/express/package.json"), "utf8")).version).toMatch(new RegExp(`^${major}\\.`));
+    const server = await runBlock(dir, readmeBlocks("express", "A runnable app", "js")[0]!);
+    await expectBothTransportsReceive(server.port);
+    expect(await server.stop()).toEqual({ code: 0, signal: null });
+  });
+});
+
+describe("the Next App-router README setup, installed from the tarballs", () => {
+  it("@eventwire/next-app: the README's three files under next build and next start, read with its curl lines", async () => {
+    // The README's install line, in what `create-next-app` makes (an App-router app in TypeScript).
+    const dir = installProject(`${readmeBlocks("next-app", "@eventwire/next-app", "sh")[0]!}npm install next react react-dom typescript @types/react @types/node\n`);
+    for (const code of readmeBlocks("next-app", "A runnable app", "ts")) save(dir, code);
+    const next = join(dir, "node_modules/next/dist/bin/next");
+    const env = { NEXT_TELEMETRY_DISABLED: "1" };
+    execFileSync(process.execPath, [next, "build"], { cwd: dir, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] });
+    const port = await freePort();
+    const server = await serveSetup(dir, process.execPath, [next, "start", "-p", String(port), "-H", "127.0.0.1"], port, env);
+    try {
+      // `curl -N "http://localhost:3000/api/events?session=CA_1"`, then `curl ".../api/publish?word=hi"`.
+      const curls = [...readmeBlocks("next-app", "A runnable app", "sh")[0]!.matchAll(/^curl (-N )?"http:\/\/localhost:3000([^"]+)"$/gm)];
+      const stream = curls.find((curl) => curl[1])![2]!;
+      const publish = curls.find((curl) => !curl[1])![2]!;
+      const sse = await SseClient.open(`http://127.0.0.1:${port}${stream}`);
+      try {
+        await until(() => sse.raw.includes("retry:"), "the SSE stream to open");
+        const published = await fetch(`http://127.0.0.1:${port}${publish}`);
+        const { id } = (await published.json()) as { id: string };
+        await until(() => sse.events.length > 0, "the published word on the SSE stream");
+        expect({ status: published.status, events: sse.events }).toEqual({ status: 200, events: [{ event: "bot.word", callId: "CA_1", word: "hi", id }] });
+      } finally {
+        sse.close();
+      }
+      // The README's "WebSockets: not from a route handler": next start closes the handshake unanswered.
+      const handshake = await rawRequest(port, `GET ${stream} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+      expect(handshake).toBe(0);
+    } finally {
+      await server.stop();
+    }
+  });
+});
