@@ -6,17 +6,15 @@ import type { AgentEvents } from "../lib/agent-events";
 import { noCalls, reduceCalls, type Call } from "../lib/calls";
 
 /**
- * Not an id any bus issues: the hub answers with a `gap`, then every event it retains
- * (docs/protocol.md#resume), so calls already in progress show whole.
+ * The stream of app/api/events/route.ts: SSE, the one transport a route handler serves. It starts
+ * from the earliest event the hub retains (docs/protocol.md#resume), so calls already in progress
+ * show whole, then resumes after its last event on every reconnect.
  */
-const fromOldest = "oldest";
-
-/** The stream of app/api/events/route.ts: SSE, the one transport a route handler serves. */
 const options: EventStreamOptions<AgentEvents> = {
   url: "/api/events",
   transport: "sse",
   include: ["llm.tool_result"],
-  lastEventId: fromOldest,
+  from: "earliest",
   reconnect: { initialDelayMs: 250, maxDelayMs: 3_000 },
 };
 

@@ -21,8 +21,8 @@ export const noCalls: Call[] = [];
 
 /**
  * Folds one stream event into the calls (the reducer of `useEventStream`). A call is drawn from its
- * `call.started`; a `gap` starts over, since what follows it is the hub's retained history
- * (docs/protocol.md#resume).
+ * `call.started`; a `gap` (a resume that could not be exact) starts over, since what follows it is
+ * the hub's retained history (docs/protocol.md#resume).
  */
 export function reduceCalls(calls: Call[], event: AnyEvent<AgentEvents>): Call[] {
   switch (event.event) {
