@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe } from "vitest";
 import { authorizationCases } from "./cases/authorization.js";
 import { deliveryCases } from "./cases/delivery.js";
 import { lateJoinCases } from "./cases/late-join.js";
+import { replayCompactionCases } from "./cases/replay-compaction.js";
 import { resumeCases } from "./cases/resume.js";
 import { scopeCases } from "./cases/scopes.js";
 import { shutdownCases } from "./cases/shutdown.js";
@@ -92,6 +93,7 @@ function allCases(makeHarness: () => Harness, offered: readonly Transport[]): vo
   scopeCases(current, offered);
   resumeCases(current, offered);
   lateJoinCases(current, offered);
+  replayCompactionCases(current, offered);
   slowReaderCases(current, offered);
   shutdownCases(current, offered);
   streamLifetimeCases(current, offered);

@@ -36,4 +36,22 @@ describe("createHub's scopes type grants, stream options and revocations", () =>
     expectTypeOf(hub.cursor()).toEqualTypeOf<Promise<string>>();
     void hub.admit({ method: "GET", url: "/", headers: {} }, { lastEventId: "earliest" });
   });
+
+  it("types replay compaction: a merge may type its run, and returns an event", () => {
+    type Word = { event: "bot.word"; callId: string; word: string };
+    createHub({ compact: { "bot.word": (run: (Word & { id: string })[]) => ({ event: "bot.word", callId: run[0]!.callId, word: run.map((w) => w.word).join(" ") }) } });
+    createHub({
+      compact: {
+        "bot.word": (run) => {
+          expectTypeOf(run[0]!.id).toEqualTypeOf<string>();
+          expectTypeOf(run[0]!.event).toEqualTypeOf<string>();
+          return run.at(-1)!;
+        },
+      },
+    });
+    // @ts-expect-error: a merge returns one event, an object with its `event`
+    createHub({ compact: { "bot.word": () => 42 } });
+    // @ts-expect-error: the merged event needs its `event` name
+    createHub({ compact: { "bot.word": (run) => ({ word: run.length }) } });
+  });
 });

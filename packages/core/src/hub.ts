@@ -15,6 +15,7 @@ import { isNodeRequest, requestFromNode } from "./node/request.js";
 import { resolveOptions, type HubOptions, type ResolvedOptions } from "./options.js";
 import { encodePublished } from "./publish-validation.js";
 import { BadQueryError, readStreamOptions, targetParses, type StreamOptions } from "./query.js";
+import { ReplayCompactor } from "./compaction.js";
 import { catchUp } from "./resume.js";
 import { checkSelector, decodeRevocation, encodeRevocation, revokes, type CheckedSelector, type RevokeSelector } from "./revocation.js";
 import { ScopeIndex } from "./scope-index.js";
@@ -72,11 +73,14 @@ export class Hub<K extends string = string> {
   #upgrades: WebSocketServer | undefined;
   readonly #heartbeat: ReturnType<typeof setInterval>;
   readonly #metrics: HubMetrics;
+  readonly #compactor: ReplayCompactor | undefined;
 
   constructor(options: HubOptions<K> = {}) {
     this.options = resolveOptions(options as HubOptions<string>);
     this.#metrics = new HubMetrics(options.meter, this);
     this.bus = options.bus ?? memoryBus();
+    const { compact, sessionKey, logger } = this.options;
+    this.#compactor = Object.keys(compact).length > 0 ? new ReplayCompactor(compact, sessionKey, logger) : undefined;
     if (options.authorize === undefined) {
       this.options.logger.warn("[eventwire] no authorize option: every connection may watch every session. Pass authorize to scope them.");
     }
@@ -464,6 +468,7 @@ export class Hub<K extends string = string> {
       bus: this.bus,
       optIn: this.options.optIn,
       highWaterBytes: maxBufferedBytes / 2,
+      compactor: this.#compactor,
       dispatchedThrough: () => this.#dispatchedThrough,
       goLive: (sentThrough) => this.#goLive(connection, sentThrough),
       resumed: (reason) => this.#metrics.resumed(reason),

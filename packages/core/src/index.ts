@@ -2,6 +2,7 @@ export { createHub, Hub, type ConnectOptions, type HubStats } from "./hub.js";
 export { globalHub } from "./global-hub.js";
 export type { HubOptions, Limits, Logger } from "./options.js";
 export type { MeterLike } from "./metrics.js";
+export type { CompactOptions, MergedEvent, MergeFunction, ReplayedEvent } from "./compaction.js";
 export type { StreamOptions } from "./query.js";
 export { Refusal, type Authorize, type EventwireRequest, type Grant } from "./authorize.js";
 export type { ScopeMap, ScopeValues } from "./scopes.js";

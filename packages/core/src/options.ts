@@ -1,5 +1,6 @@
 import type { Bus, HistoryLimits } from "./bus/bus.js";
 import type { Authorize } from "./authorize.js";
+import { checkCompact, type CompactOptions } from "./compaction.js";
 import type { MeterLike } from "./metrics.js";
 import { resolveScopes, type ScopeMap } from "./scopes.js";
 
@@ -81,6 +82,18 @@ export interface HubOptions<K extends string = string> {
   /** Where events go and history lives. Default: the in-memory bus (one process). */
   bus?: Bus;
   /**
+   * Replay compaction, for token streams (docs/protocol.md#resume, "Replay compaction"): event name
+   * → merge function, e.g. `{ "bot.word": (words) => ({ ...words.at(-1)!, word: words.map((w) => w.word).join(" ") }) }`.
+   * During a replay only (a resume or `earliest`), never live, a run of two or more consecutive
+   * events the connection is sent with that name and the same session is sent as one event:
+   * `merge(run)` gets the run's events as published, each with its `id`, and returns the merged
+   * event; the hub gives it the id of the run's last event and sends it in that event's place, so a
+   * resume from it continues exactly where the run ended. Any other event the connection is sent
+   * ends a run. A merge that throws, or returns what cannot be published, is logged and the run is
+   * sent as it was. Default: none.
+   */
+  compact?: CompactOptions;
+  /**
    * An OpenTelemetry `Meter` (`metrics.getMeter("eventwire")` from `@opentelemetry/api`) to report
    * connections, events, slow readers, resumes, refusals and `authorize` latency to. Default: none,
    * and no metrics work is done (docs/protocol.md#events-and-publishing, "Metrics").
@@ -103,6 +116,7 @@ export interface ResolvedOptions {
   retryMs: number;
   closeRate: number;
   maxStreamMs: number;
+  compact: CompactOptions;
   limits: Limits;
   logger: Logger;
 }
@@ -150,6 +164,7 @@ export function resolveOptions(options: HubOptions<string>): ResolvedOptions {
     retryMs,
     closeRate,
     maxStreamMs,
+    compact: checkCompact(options.compact),
     limits,
     logger: options.logger ?? console,
   };

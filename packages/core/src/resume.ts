@@ -1,4 +1,5 @@
-import type { Bus, GapReason } from "./bus/bus.js";
+import type { Bus, BusEvent, GapReason } from "./bus/bus.js";
+import type { ReplayCompactor } from "./compaction.js";
 import type { Connection } from "./connection.js";
 import { controlJson, Frame } from "./frame.js";
 
@@ -24,17 +25,29 @@ export interface ResumeHost {
   dispatchedThrough(): string | undefined;
   /** Makes the connection live, synchronously, skipping live events up to `sentThrough`. */
   goLive(sentThrough: string | undefined): void;
+  /** Merges runs of compacted events during the replay (`createHub({ compact })`); none without. */
+  readonly compactor?: ReplayCompactor;
   /** Told once per resume, after the first read: exact (undefined) or the gap's reason (for metrics). */
   resumed?(gap: GapReason | undefined): void;
 }
 
 /** Replays after `lastEventId`, or every retained event for {@link EARLIEST}, then makes the connection live. */
 export async function catchUp(connection: Connection, lastEventId: string, host: ResumeHost): Promise<void> {
-  const { bus, optIn, highWaterBytes } = host;
+  const { bus, optIn, highWaterBytes, compactor } = host;
   // Without an id the bus reads from the oldest retained event, and never answers with a gap.
   let cursor: string | undefined = lastEventId === EARLIEST ? undefined : lastEventId;
   // The id of the last event this connection has: a gap names it, so the client knows where it broke.
   let lastSent = lastEventId;
+  // Replay compaction: consecutive events this connection is sent, of one compacted name and
+  // session, held until the run ends. Consecutive on this stream, not merely in the session: had an
+  // event of another session gone out between two of them, a resume from its id would miss the first.
+  let run: BusEvent[] = [];
+  const sendRun = () => {
+    if (run.length === 0) return;
+    for (const frame of compactor!.frames(run)) connection.send(frame);
+    lastSent = run.at(-1)!.id;
+    run = [];
+  };
   let first = true;
   while (!connection.closing) {
     const dispatchedBefore = host.dispatchedThrough();
@@ -45,6 +58,7 @@ export async function catchUp(connection: Connection, lastEventId: string, host:
       // On the first read: the client's id cannot be resumed, for the bus's reason. On a later one,
       // "expired" means the history moved past this replay while it waited for the connection to
       // drain: an "overrun" (docs/protocol.md#resume).
+      sendRun();
       const reason: GapReason = !first && gap === "expired" ? "overrun" : gap;
       connection.sendControl(controlJson({ event: "gap", lastEventId: lastSent, reason }));
       cursor = undefined;
@@ -55,8 +69,15 @@ export async function catchUp(connection: Connection, lastEventId: string, host:
       // A replay obeys the same view as live events: sessions, scopes, then the event filter.
       const frame = new Frame(event);
       if (!connection.wants(frame, optIn.has(event.name))) continue;
-      connection.send(frame);
-      lastSent = event.id;
+      if (compactor?.compacts(event.name)) {
+        const open = run[0];
+        if (open !== undefined && (open.name !== event.name || open.session !== event.session)) sendRun();
+        run.push(event);
+      } else {
+        sendRun();
+        connection.send(frame);
+        lastSent = event.id;
+      }
       if (connection.bufferedBytes > highWaterBytes) await connection.drained();
       if (connection.closing) return;
     }
@@ -66,6 +87,8 @@ export async function catchUp(connection: Connection, lastEventId: string, host:
       const newest = host.dispatchedThrough();
       const caughtUp = cursor === undefined ? newest === dispatchedBefore : newest === undefined || bus.compareIds(newest, cursor) <= 0;
       if (caughtUp) {
+        // A run still open ends with the replay: live events are never merged.
+        sendRun();
         host.goLive(cursor);
         return;
       }

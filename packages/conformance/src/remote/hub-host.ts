@@ -14,6 +14,7 @@
  */
 import { createHub, type ActionContext, type Grant, type Hub, type HubOptions, type Logger } from "@eventwire/core";
 import { EventEmitter } from "node:events";
+import { namedMerges } from "../merges.js";
 import { fromWire, lineReader, type DistributiveOmit, wireError, type ChildCall, type ChildNote, type ChildReply, type OpenResult, type ParentNote, type ParentReply, type ParentRequest } from "./messages.js";
 
 /** A server serving one hub, as the runtime's entry file starts it. */
@@ -53,9 +54,11 @@ export function hostHubs(serve: (hub: Hub) => Promise<HostedServer>): void {
 
   async function open(options: Record<string, unknown>): Promise<OpenResult> {
     const id = nextHub++;
-    const { authorize, ...rest } = options;
+    const { authorize, compact, ...rest } = options;
     const hubOptions: HubOptions = {
       ...(rest as HubOptions),
+      // Merges come by name (functions cannot cross the boundary): this process's own copies.
+      ...(compact === undefined ? {} : { compact: Object.fromEntries(Object.entries(compact as Record<string, string>).map(([event, name]) => [event, namedMerges[name]!])) }),
       logger: logger(id),
       authorize: authorize === "remote" ? (request) => call<boolean | Grant>({ op: "authorize", hub: id, request: { ...request, raw: undefined } }) : (authorize as boolean | undefined),
     };

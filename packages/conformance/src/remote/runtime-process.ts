@@ -1,6 +1,7 @@
 import { MemoryBus, type ActionContext, type ActionHandler, type EventwireRequest, type HubOptions, type HubStats, type Logger, type RevokeSelector } from "@eventwire/core";
 import { spawn, type ChildProcess } from "node:child_process";
 import type { EventEmitter } from "node:events";
+import { mergeName } from "../merges.js";
 import type { ServedHub } from "../served-hub.js";
 import { fromWire, lineReader, type DistributiveOmit, wireError, type ChildCall, type ChildNote, type ChildReply, type OpenResult, type ParentNote, type ParentReply, type ParentRequest, type WireHubOptions } from "./messages.js";
 
@@ -63,9 +64,13 @@ export class RuntimeProcess {
 
   /** Opens a hub with `options` (authorize answered here), served by the runtime's server. */
   async open(options: HubOptions, logger: Logger): Promise<{ hub: RemoteHub; url: string; close(): Promise<void> }> {
-    const { authorize, logger: _ignored, bus, ...rest } = options;
+    const { authorize, logger: _ignored, bus, compact, ...rest } = options;
     if (bus !== undefined) throw new TypeError("a hub of another process cannot take a bus object; it uses its own in-memory bus");
-    const wire: WireHubOptions = { ...plainOptions(rest), authorize: typeof authorize === "function" ? "remote" : authorize };
+    const wire: WireHubOptions = {
+      ...plainOptions(rest),
+      ...(compact === undefined ? {} : { compact: compactByName(compact) }),
+      authorize: typeof authorize === "function" ? "remote" : authorize,
+    };
     const opened = (await this.request({ op: "open", options: wire })) as OpenResult;
     this.#authorizers.set(opened.hub, { authorize, logger });
     const hub = new RemoteHub(this, opened.hub);
@@ -252,6 +257,17 @@ export class RemoteHub implements ServedHub {
     this.runtime.addAction(this.id, name, handler);
     void this.runtime.request({ op: "action", hub: this.id, name });
   }
+}
+
+/** `compact` for a hub of another process: each merge by its name in namedMerges (the process has the same functions). */
+function compactByName(compact: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(compact).map(([event, merge]) => {
+      const name = mergeName(merge);
+      if (name === undefined) throw new TypeError(`compact["${event}"] is not one of the conformance suite's named merges: it cannot reach a hub in another process`);
+      return [event, name];
+    }),
+  );
 }
 
 /** Hub options as JSON; a function anywhere but `authorize` cannot cross the boundary and is refused. */
