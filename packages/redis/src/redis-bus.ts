@@ -60,7 +60,7 @@ export class RedisBus implements Bus {
         whenReady(control.subscriber, connectTimeoutMs, connections.where).then(() => control.subscribe()),
       ]);
       await this.#loadScripts(connections.client);
-      connections.client.on("ready", () => void this.#loadScripts(connections.client).catch(() => undefined));
+      connections.client.on("ready", this.#reloadScripts);
       // Start after the stream's current last id (not `$`): everything published once open()
       // has resolved gets a later id, so this process's hub sees it, however the XREAD races it.
       const { epoch, lastGeneratedId } = await this.#position(connections.client);
@@ -244,6 +244,12 @@ export class RedisBus implements Bus {
     await Promise.all([publishScript.load(client), cursorScript.load(client)]);
   }
 
+  /** After a reconnect (on the client's "ready"): a publish that finds them missing still falls back to EVAL. */
+  #reloadScripts = (): void => {
+    const client = this.#connections?.client;
+    if (client) this.#loadScripts(client).catch(() => undefined);
+  };
+
   /** The stream's epoch and last entry id now (none and `0-0` for a stream that is not there). */
   async #position(client: Redis): Promise<{ epoch: string | undefined; lastGeneratedId: string }> {
     try {
@@ -288,6 +294,7 @@ export class RedisBus implements Bus {
   async #release(): Promise<void> {
     const connections = this.#connections;
     const reader = this.#reader;
+    connections?.client.off("ready", this.#reloadScripts);
     this.#control?.close();
     this.#connections = undefined;
     this.#reader = undefined;

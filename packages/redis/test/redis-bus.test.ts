@@ -161,11 +161,13 @@ describe.skipIf(!runRedisTests)("redisBus on the shared Redis", () => {
   it("works with a client the user passes, and leaves it connected on close", async () => {
     const client = new Redis(REDIS_URL, { enableOfflineQueue: false });
     try {
+      const listeners = client.listenerCount("ready");
       const { bus, context } = await openBus({}, { client });
       const ids = await publishAll(bus, 3);
       await until(() => context.events.length === 3, "3 events");
       expect(context.ids()).toEqual(ids);
       await bus.close();
+      expect(client.listenerCount("ready")).toBe(listeners); // it reloads its scripts on "ready" only while open
       expect(client.status).toBe("ready");
       expect(await client.ping()).toBe("PONG");
       await expect(bus.publish(record("tick", 9))).rejects.toThrow("@eventwire/redis: cannot publish: the bus is closed");

@@ -1,7 +1,8 @@
 import { eventually, until } from "@eventwire/conformance";
-import { EngineProcess, HubProcess, RecordingContext, publishInOrder, record, uniqueStream } from "@eventwire/conformance/bus";
+import { EngineProcess, HubProcess, RecordingContext, publishConcurrently, publishInOrder, record, uniqueStream } from "@eventwire/conformance/bus";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
+import { publishScript } from "../src/epoch-scripts.js";
 import { redisBus, type RedisBusOptions } from "../src/index.js";
 import { runRedisTests, startOwnRedis } from "./redis-servers.js";
 
@@ -189,4 +190,20 @@ describe.skipIf(!runRedisTests)("redisBus through Redis failures (own redis-serv
       expect(agent.logs).toEqual([]);
     },
   );
+
+  it("publishes on when Redis forgets its scripts (SCRIPT FLUSH): EVALSHA falls back to EVAL, in call order", async () => {
+    const server = await ownServer(false);
+    const { bus, context } = await openBus(server, uniqueStream("script-flush"));
+    const admin = new Redis(server.address);
+    cleanup.push(async () => void admin.disconnect());
+    const before = await publishInOrder(bus, 1, 2);
+    await admin.script("FLUSH");
+    expect(await admin.script("EXISTS", publishScript.sha)).toEqual([0]);
+    const after = await publishConcurrently(bus, 3, 5);
+    expect([...after].sort((a, b) => bus.compareIds(a, b))).toEqual(after);
+    expect(await admin.script("EXISTS", publishScript.sha)).toEqual([1]); // EVAL cached it again
+    await until(() => context.events.length === 7, "7 events");
+    expect(context.ids()).toEqual([...before, ...after]);
+    expect(context.events.map((event) => JSON.parse(event.json).n)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
 });
