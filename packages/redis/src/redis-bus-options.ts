@@ -19,7 +19,8 @@ export interface RedisBusOptions {
   client?: Redis;
   /**
    * The key of the Redis stream that carries the events and keeps their history. Every process
-   * that should share events uses the same key.
+   * that should share events uses the same key. The epoch of its history (the first part of every
+   * id) is kept beside it, in `<stream>:epoch`.
    * @default "eventwire"
    */
   stream?: string;
@@ -42,7 +43,9 @@ export interface RedisBusOptions {
   commandTimeoutMs?: number;
   /**
    * How long one blocking `XREAD` waits for new entries before it is issued again. The reader
-   * connection counts as dead (and reconnects) when Redis stays silent 5 s longer than this.
+   * connection counts as dead (and reconnects) when Redis stays silent 5 s longer than this. It
+   * also bounds how late the reader sees a history that started over (a flushed database) when
+   * nothing is published after its first entries.
    * @default 5_000
    */
   blockMs?: number;

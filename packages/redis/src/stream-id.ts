@@ -1,6 +1,7 @@
 /**
- * Redis stream ids are `<ms>-<seq>`, two unsigned 64-bit decimals. They are the bus's event ids:
- * Redis assigns them in the stream's order, and they never repeat, even across a restart.
+ * Redis stream entry ids are `<ms>-<seq>`, two unsigned 64-bit decimals, assigned in the stream's
+ * order. They never repeat within one stream, even across a restart, but a stream created anew
+ * (deleted, flushed) starts again from Redis's clock: the bus's event ids add the epoch (event-id.ts).
  */
 
 const STREAM_ID = /^(0|[1-9][0-9]{0,19})-(0|[1-9][0-9]{0,19})$/;

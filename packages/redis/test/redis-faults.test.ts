@@ -1,5 +1,6 @@
-import { eventually, until } from "@eventwire/conformance";
+import { eventually, nodeHttpServer, SseClient, until } from "@eventwire/conformance";
 import { EngineProcess, HubProcess, RecordingContext, publishConcurrently, publishInOrder, record, uniqueStream } from "@eventwire/conformance/bus";
+import { createHub } from "@eventwire/core";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { publishScript } from "../src/epoch-scripts.js";
@@ -205,5 +206,50 @@ describe.skipIf(!runRedisTests)("redisBus through Redis failures (own redis-serv
     await until(() => context.events.length === 7, "7 events");
     expect(context.ids()).toEqual([...before, ...after]);
     expect(context.events.map((event) => JSON.parse(event.json).n)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it("FLUSHDB under a running hub: its live client goes on without a gap, ids from before resume with a reset gap, the new history's exactly", async () => {
+    const server = await ownServer(false);
+    const stream = uniqueStream("hub-flush");
+    const logged: string[] = [];
+    const logger = {
+      warn: (message: string) => void logged.push(message),
+      error: (message: string, error?: unknown) => void logged.push(`${message} ${error instanceof Error ? error.message : ""}`),
+    };
+    const hub = createHub({ authorize: true, bus: redisBus({ url: server.address, stream, blockMs: 200 }), logger });
+    cleanup.push(() => hub.close());
+    await hub.ready();
+    const http = await nodeHttpServer(hub);
+    cleanup.push(() => http.close());
+    const open = async (query: string): Promise<SseClient> => {
+      const client = await SseClient.open(`${http.url}?${query}`);
+      cleanup.push(async () => client.close());
+      expect(client.status).toBe(200);
+      return client;
+    };
+    const live = await open("session=S1");
+    const tick = (n: number) => ({ event: "tick", sessionId: "S1", n });
+    const before: string[] = [];
+    for (let n = 1; n <= 3; n++) before.push(await hub.publish(tick(n)));
+    await live.waitForEvents(3);
+
+    const admin = new Redis(server.address);
+    cleanup.push(async () => void admin.disconnect());
+    await admin.flushdb();
+    const after: string[] = [];
+    for (let n = 4; n <= 6; n++) after.push(await hub.publish(tick(n)));
+    await live.waitForEvents(6);
+    expect(live.messages).toEqual([...before, ...after].map((id, i) => ({ ...tick(i + 1), id }))); // no gap: nothing was lost to it
+
+    const fromOld = await open(`session=S1&lastEventId=${encodeURIComponent(before[1]!)}`);
+    await fromOld.waitForMessages(4);
+    expect(fromOld.messages).toEqual([
+      { event: "gap", lastEventId: before[1], reason: "reset" },
+      ...after.map((id, i) => ({ ...tick(i + 4), id })),
+    ]);
+    const fromNew = await open(`session=S1&lastEventId=${encodeURIComponent(after[0]!)}`);
+    await fromNew.waitForMessages(2);
+    expect(fromNew.messages).toEqual(after.slice(1).map((id, i) => ({ ...tick(i + 5), id })));
+    expect(logged).toEqual([]);
   });
 });
