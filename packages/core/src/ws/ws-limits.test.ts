@@ -20,6 +20,14 @@ async function serve(options: HubOptions): Promise<{ hub: Hub; url: string }> {
   return { hub, url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/events` };
 }
 
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after 5 s waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
 function open(url: string): Promise<{ socket: WebSocket; closed: Promise<number> }> {
   const socket = new WebSocket(url);
   cleanups.push(() => socket.terminate());
@@ -49,13 +57,20 @@ describe("what a WebSocket client sends is bounded (docs/protocol.md#load-and-ba
     expect(await closed).toBe(1013);
   });
 
-  it("closes a message sent in more than 64 fragments with 1008", async () => {
-    // Regression: ws's default of 16,384 fragments let a 16 KB message pin about 2 MB.
+  it("closes a ping sent in 66 fragments with 1008 instead of answering it", async () => {
+    // Regression: ws's default of 16,384 fragments let a 16 KB message pin about 2 MB. The message
+    // is a valid ping, so a server with a larger bound answers it: a pong, not a timeout.
     const { url } = await serve({});
     const { socket, closed } = await open(url);
-    for (let i = 0; i < 65; i++) socket.send("x", { fin: false });
-    socket.send("x", { fin: true });
-    expect(await closed).toBe(1008);
+    let code: number | undefined;
+    void closed.then((closeCode) => (code = closeCode));
+    const replies: string[] = [];
+    socket.on("message", (data) => replies.push(String(data)));
+    socket.send('{"action":"ping",', { fin: false });
+    for (let i = 0; i < 64; i++) socket.send("", { fin: false });
+    socket.send('"ref":1}', { fin: true });
+    await until(() => code !== undefined || replies.length > 0, "a close or a reply for the 66-fragment ping");
+    expect({ code, replies }).toEqual({ code: 1008, replies: [] });
   });
 
   it("holds at most four maxMessageBytes of what a client sends while authorize decides, then closes with 1009", async () => {
