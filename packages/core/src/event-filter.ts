@@ -39,3 +39,12 @@ function startsWithAny(name: string, prefixes: readonly string[]): boolean {
   for (const prefix of prefixes) if (name.startsWith(prefix)) return true;
   return false;
 }
+
+/** The filter of every stream that names neither `events` nor `include`: one shared instance. */
+const everyEvent = new EventFilter(undefined, undefined);
+
+/** The filter for a stream's `events` and `include` (a filter holds no per-stream state, so streams that name neither share one). */
+export function eventFilter(events: readonly string[] | undefined, include: readonly string[] | undefined): EventFilter {
+  const allEvents = events === undefined || events.includes("*");
+  return allEvents && (include === undefined || include.length === 0) ? everyEvent : new EventFilter(events, include);
+}

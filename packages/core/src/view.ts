@@ -84,5 +84,8 @@ export function viewOf(grant: CheckedGrant, options: StreamOptions, declared: Re
     }
     scopes.push({ name, field, values: new Set(asked) });
   }
-  return new View(sessions, scopes);
+  return sessions === undefined && scopes.length === 0 ? unlimited : new View(sessions, scopes);
 }
+
+/** The view of every stream that nothing limits: one shared instance, as a view holds no per-stream state. */
+const unlimited = new View(undefined, []);
