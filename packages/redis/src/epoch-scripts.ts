@@ -1,4 +1,4 @@
-import { createHash, randomInt } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 
 /**
@@ -10,7 +10,7 @@ import type { Redis } from "ioredis";
  * (a FLUSHDB, another process's publish). Every entry carries its epoch in an `epoch` field.
  *
  * KEYS: the stream, the epoch key. ARGV: 3 random base-36 characters (used when an epoch is
- * made), the number of trim arguments, the trim arguments (`MAXLEN ~ n`), then the entry's fields.
+ * made), the trim mode (`~`, `=`, or empty for none) and count of `MAXLEN`, then the entry's fields.
  */
 const CURRENT_EPOCH = `
 local epoch = redis.call('GET', KEYS[2])
@@ -29,21 +29,18 @@ if (not epoch) or redis.call('EXISTS', KEYS[1]) == 0 then
   fresh = true
   redis.call('SET', KEYS[2], epoch)
 end
-local trimCount = tonumber(ARGV[2])
+-- Adds an entry of this epoch with the fields ARGV[from..]; no table is built, the fields are passed on as they are.
 local function add(from)
-  local command = { 'XADD', KEYS[1] }
-  for i = 3, 2 + trimCount do command[#command + 1] = ARGV[i] end
-  command[#command + 1] = '*'
-  command[#command + 1] = 'epoch'
-  command[#command + 1] = epoch
-  for i = from, #ARGV do command[#command + 1] = ARGV[i] end
-  return redis.call(unpack(command))
+  if ARGV[2] == '' then
+    return redis.call('XADD', KEYS[1], '*', 'epoch', epoch, unpack(ARGV, from))
+  end
+  return redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[2], ARGV[3], '*', 'epoch', epoch, unpack(ARGV, from))
 end
 `;
 
 /** Adds the entry under the current epoch (made first if there is none); returns `{epoch, entryId}`. */
 const PUBLISH = `${CURRENT_EPOCH}
-return { epoch, add(3 + trimCount) }
+return { epoch, add(4) }
 `;
 
 /**
@@ -89,9 +86,9 @@ export function epochKey(stream: string): string {
   return `${stream}:epoch`;
 }
 
-const BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz";
-
-/** The random part of an epoch the script may make: two epochs of one microsecond still differ. */
+/** The random part of an epoch the script may make (sent with every publish): two epochs of one microsecond still differ. */
 export function epochSuffix(): string {
-  return Array.from({ length: 3 }, () => BASE36[randomInt(36)]).join("");
+  return Math.floor(Math.random() * 36 ** 3)
+    .toString(36)
+    .padStart(3, "0");
 }

@@ -30,7 +30,8 @@ export class RedisBus implements Bus {
   #control: ControlChannel | undefined;
   #context: BusContext | undefined;
   #history: HistoryLimits = { maxEvents: Infinity, maxAgeMs: Infinity };
-  #xaddPrefix: (string | number)[] = [];
+  /** The trim arguments of the scripts (see epoch-scripts.ts), from the hub's `history.maxEvents`. */
+  #trim: [mode: "" | "~" | "=", count: number] = ["", 0];
   #lastAgeTrim = 0;
 
   constructor(options: RedisBusOptions = {}) {
@@ -44,7 +45,7 @@ export class RedisBus implements Bus {
     this.#state = "opening";
     this.#context = context;
     this.#history = context.history;
-    this.#xaddPrefix = this.#trimArguments();
+    this.#trim = this.#trimArguments();
     const connections = createConnections(this.#options);
     this.#connections = connections;
     if (connections.ownsClient) this.#watch(connections.client, "publishing");
@@ -89,7 +90,7 @@ export class RedisBus implements Bus {
     const client = this.#connections?.client;
     if (this.#state !== "open" || !client) return Promise.reject(this.#notOpen("publish"));
     if (client.status !== "ready") return Promise.reject(this.#failure(`cannot publish "${record.name}"`, undefined));
-    const args = [epochSuffix(), this.#xaddPrefix.length, ...this.#xaddPrefix, ...recordFields(record)];
+    const args = [epochSuffix(), ...this.#trim, ...recordFields(record)];
     return publishScript.run(client, [this.stream, this.epochKey], args).then(
       (reply) => {
         const [epoch, entryId] = reply as [string, string];
@@ -159,7 +160,7 @@ export class RedisBus implements Bus {
     if (this.#state !== "open" || !client) throw this.#notOpen("read the cursor");
     if (client.status !== "ready") throw this.#failure("cannot read the cursor", undefined);
     try {
-      const args = [epochSuffix(), this.#xaddPrefix.length, ...this.#xaddPrefix];
+      const args = [epochSuffix(), ...this.#trim];
       const [epoch, lastGeneratedId] = (await cursorScript.run(client, [this.stream, this.epochKey], args)) as [string, string];
       return formatEventId(epoch, lastGeneratedId);
     } catch (error) {
@@ -205,11 +206,11 @@ export class RedisBus implements Bus {
     this.#context = undefined;
   }
 
-  /** The MAXLEN part of XADD, from the hub's `history.maxEvents`. */
-  #trimArguments(): (string | number)[] {
+  /** XADD's `MAXLEN <mode> <count>` (no mode: no limit), from the hub's `history.maxEvents`. */
+  #trimArguments(): [mode: "" | "~" | "=", count: number] {
     const { maxEvents } = this.#history;
-    if (!Number.isFinite(maxEvents)) return [];
-    return ["MAXLEN", this.#options.trim === "exact" ? "=" : "~", Math.max(0, Math.floor(maxEvents))];
+    if (!Number.isFinite(maxEvents)) return ["", 0];
+    return [this.#options.trim === "exact" ? "=" : "~", Math.max(0, Math.floor(maxEvents))];
   }
 
   /** Drops entries older than `history.maxAgeMs`, at most every `ageTrimIntervalMs`, on Redis's clock. */

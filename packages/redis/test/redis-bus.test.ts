@@ -125,6 +125,14 @@ describe.skipIf(!runRedisTests)("redisBus on the shared Redis", () => {
     expect(await bus.read(ids[7], 100)).toStrictEqual({ events: kept.events.slice(1) });
   });
 
+  it("with an unbounded maxEvents, publishes and marks the epoch without MAXLEN", async () => {
+    const { bus, stream } = await openBus({ maxEvents: Infinity });
+    const empty = await bus.cursor();
+    const ids = await publishAll(bus, 3);
+    expect(await admin.xlen(stream)).toBe(4); // the epoch's mark and the three events
+    expect((await bus.read(empty, 10)).events.map((event) => event.id)).toEqual(ids);
+  });
+
   it("bounds the history by age (XTRIM MINID on Redis's clock) after a later publish", async () => {
     const { bus, stream } = await openBus({ maxAgeMs: 150 }, { ageTrimIntervalMs: 10 });
     const old = await publishAll(bus, 3);
