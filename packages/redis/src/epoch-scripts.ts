@@ -4,8 +4,8 @@ import type { Redis } from "ioredis";
 /**
  * The Lua scripts that tie the stream to its epoch (see event-id.ts). The epoch lives in a key
  * beside the stream (`<stream>:epoch`) and is valid only while the stream exists: a script that
- * finds no epoch, or no stream (deleted, flushed, evicted: the key may have survived it), makes a
- * new one before it adds an entry. Reading or making the epoch and adding the entry is one script,
+ * finds no epoch (or something else in its key), or no stream (deleted, flushed, evicted: the key
+ * may have survived it), makes a new one before it adds an entry. Reading or making the epoch and adding the entry is one script,
  * so no entry of a new history is ever added under the old epoch, whatever runs in between
  * (a FLUSHDB, another process's publish). Every entry carries its epoch in an `epoch` field.
  *
@@ -15,7 +15,7 @@ import type { Redis } from "ioredis";
 const CURRENT_EPOCH = `
 local epoch = redis.call('GET', KEYS[2])
 local fresh = false
-if (not epoch) or redis.call('EXISTS', KEYS[1]) == 0 then
+if (not epoch) or #epoch ~= 14 or string.find(epoch, '[^0-9a-z]') or redis.call('EXISTS', KEYS[1]) == 0 then
   local time = redis.call('TIME')
   local n = tonumber(time[1]) * 1000000 + tonumber(time[2])
   local digits = '0123456789abcdefghijklmnopqrstuvwxyz'

@@ -154,6 +154,17 @@ describe.skipIf(!runRedisTests)("redisBus on the shared Redis", () => {
     expect(context.ids()).toEqual([...before, ...after]);
   });
 
+  it("starts a new epoch when the epoch key holds something else", async () => {
+    const { bus, context, stream } = await openBus();
+    const [before] = await publishAll(bus, 1);
+    await admin.set(`${stream}:epoch`, "not an epoch");
+    const [after] = await publishAll(bus, 1, 2);
+    expect(parts(after!).epoch).not.toBe(parts(before!).epoch);
+    expect((await bus.read(undefined, 10)).events.map((event) => event.id)).toEqual([before, after]);
+    await until(() => context.events.length === 2, "2 events");
+    expect(context.ids()).toEqual([before, after]);
+  });
+
   it("orders ids by epoch, then entry id numerically, millisecond part first", async () => {
     const bus = redisBus({ url: REDIS_URL });
     const e = "0hop2x1nyu8w8m";
