@@ -3,6 +3,7 @@ import { eventwire } from "@eventwire/express";
 import { FakeAgent } from "@eventwire/test-fixtures";
 import express from "express";
 import { dashboardAssets } from "./dashboard-assets.js";
+import { mergeWords } from "./merge-words.js";
 
 // One hub for the process. `callId` names each event's session, so `/events?session=CA_1001`
 // streams one call; tool results go only to connections that ask for them (`include=`).
@@ -11,6 +12,9 @@ const hub = createHub({
   optIn: ["llm.tool_result"],
   // A minute of events: enough to resume after a blip, and what a freshly opened page catches up on.
   history: { maxEvents: 5_000, maxAgeMs: 60_000 },
+  // A page catching up (opened mid-call, or back after a long disconnect) gets each run of a call's
+  // words as one event; live words still come one by one (docs/protocol.md#resume).
+  compact: { "bot.word": mergeWords },
   // A demo: anyone may watch every call. A real app returns the caller's sessions here (docs/protocol.md#sessions-scopes-and-authorization).
   authorize: true,
 });

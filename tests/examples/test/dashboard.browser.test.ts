@@ -236,6 +236,8 @@ describe.skipIf(skipBrowserTests)("the live call monitor in headless Chromium", 
     // The new process has a new history: the page is told (a gap), says so, and redraws from it.
     await page.waitForFunction(() => document.body.dataset.gaps === "1", undefined, timeout);
     expect(await page.isVisible("#notice")).toBe(true);
+    // The gap says why, and so does the notice: an id of the earlier run is a `reset`.
+    expect([await page.getAttribute("body", "data-gap-reason"), await page.textContent("#notice .message")]).toEqual(["reset", expect.stringMatching(/^The server restarted/)]);
     // Its agent starts the script over: the first round's calls have no `_rN` suffix.
     await page.waitForSelector('.call[data-call-id="CA_1001"][data-state="ended"]', timeout);
     const calls = await expectCallsDrawnAsScripted();

@@ -8,7 +8,18 @@ export interface AgentEvents {
   "llm.tool_call": { callId: string; toolCallId: string; name: string; args: Record<string, unknown> };
   /** Opt-in: sent only to streams that ask with `include=llm.tool_result`. */
   "llm.tool_result": { callId: string; toolCallId: string; name: string; result: unknown };
-  "bot.word": { callId: string; word: string; index: number; turn: number };
+  "bot.word": {
+    callId: string;
+    /** The word at `index` of the agent's reply `turn`. */
+    word: string;
+    index: number;
+    turn: number;
+    /**
+     * On a replay only: a run of the call's words merged into one event by the hub's compaction
+     * (src/merge-words.ts): the words from `index` on, `word` first. Absent on live events.
+     */
+    words?: string[];
+  };
   "call.ended": { callId: string; reason: string; durationMs: number };
   "agent.status": { agent: string; status: string };
   "system.metrics": { active: number; cpu: number; heapMb: number };

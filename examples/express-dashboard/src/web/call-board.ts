@@ -180,13 +180,16 @@ class CallCard {
           line.classList.add("speaking");
         }
         // Each word's index says where it belongs: a gap or a repeat would be a lost or doubled word.
-        const count = words.querySelectorAll(".word").length;
+        // A replay may merge a run of words into one event (`words`, from `index` on).
+        let count = words.querySelectorAll(".word").length;
         if (event.index !== count) {
           this.element.classList.add("anomaly");
           console.warn(`call ${event.callId}, turn ${event.turn}: word #${event.index} arrived after ${count} words`);
         }
-        if (count > 0) words.append(" ");
-        words.append(element("span", "word", event.word));
+        for (const word of event.words ?? [event.word]) {
+          if (count++ > 0) words.append(" ");
+          words.append(element("span", "word", word));
+        }
         this.#scrollDown();
         break;
       }

@@ -41,7 +41,7 @@ function detailOf(event: StreamEvent<AgentEvents>): string {
     case "user.message":
       return event.text;
     case "bot.word":
-      return event.word;
+      return event.words ? `${event.words.join(" ")} (${event.words.length} words, merged on replay)` : event.word;
     case "llm.tool_call":
       return `${event.name}(${formatFields(event.args)})`;
     case "llm.tool_result":

@@ -2,16 +2,18 @@ import { createEventStream, type AnyEvent, type EventStream, type StreamStatus }
 import type { AgentEvents } from "./agent-events.js";
 import { CallBoard, isCallEvent } from "./call-board.js";
 import { EventFeed } from "./event-feed.js";
+import { gapNotice } from "./gap-notice.js";
 
 /**
  * The live call monitor: one Eventwire stream, over WebSocket or SSE, folded into call cards.
  *
- * - A fresh view catches up on what the hub retains: it opens with a `lastEventId` no bus ever
- *   issues, which the hub answers with a `gap` and then every retained event of the view (docs/protocol.md#resume).
+ * - A fresh view catches up on what the hub retains: it opens with `from: "earliest"`, every
+ *   retained event of the view, oldest first, then live (docs/protocol.md#resume), so a call in
+ *   progress shows from its start.
  * - Switching transport, or narrowing to one call, resumes from the last event received: the
  *   new stream starts right after it, so no word is lost or shown twice.
- * - A `gap` after a reconnect (the server restarted and forgot the events after ours) rebuilds
- *   the view from what the hub retains, and says so.
+ * - A `gap` after a reconnect (the server restarted, or we were away longer than it keeps events)
+ *   rebuilds the view from what the hub retains, and says why.
  */
 
 type Transport = "websocket" | "sse";
@@ -21,8 +23,6 @@ interface View {
   session?: string;
 }
 
-/** Not an id any bus issues: asks the hub for everything it retains (answered with a `gap` first). */
-const OLDEST = "oldest";
 const include = ["llm.tool_result"] as const;
 
 const $ = <T extends HTMLElement = HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
@@ -32,8 +32,6 @@ const feed = new EventFeed($("#feed"));
 
 let stream: EventStream<AgentEvents> | undefined;
 let view: View = viewFromLocation();
-/** True until the first event of a stream opened to catch up: its `gap` is expected. */
-let catchingUp = false;
 let received = 0;
 let gaps = 0;
 
@@ -45,13 +43,13 @@ function open(next: View, resumeAfter: string | undefined): void {
     board.clear();
     received = 0;
   }
-  catchingUp = resumeAfter === undefined;
   const opened = createEventStream<AgentEvents>({
     url: "/events",
     transport: view.transport,
     session: view.session,
     include: [...include],
-    lastEventId: resumeAfter ?? OLDEST,
+    // A new view starts with the calls so far; a changed one right after the last event it had.
+    ...(resumeAfter === undefined ? { from: "earliest" as const } : { lastEventId: resumeAfter }),
     reconnect: { initialDelayMs: 250, maxDelayMs: 3_000 },
   });
   stream = opened;
@@ -72,10 +70,9 @@ function handle(event: AnyEvent<AgentEvents>): void {
       board.clear();
       feed.clear();
       received = 0;
-      if (!catchingUp) {
-        gaps++;
-        notify("The server restarted and no longer had the events after your last one: the view was rebuilt from what it retains.");
-      }
+      gaps++;
+      document.body.dataset.gapReason = event.reason;
+      notify(gapNotice(event.reason));
       break;
     case "pong":
     case "ack":
@@ -84,7 +81,6 @@ function handle(event: AnyEvent<AgentEvents>): void {
       console.warn("eventwire:", event.code, event.message);
       break;
     default:
-      catchingUp = false;
       received++;
       feed.add(event);
       if (isCallEvent(event)) board.apply(event);
