@@ -488,6 +488,7 @@ export class Hub<K extends string = string> {
   /** Routes one event to its receivers, found through the index on their limits. */
   #dispatch(event: BusEvent): void {
     this.#dispatchedThrough = event.id;
+    this.#metrics.arrived(event.publishedAt);
     const frame = new Frame(event);
     const optIn = this.options.optIn.has(event.name);
     this.#index.forCandidates(frame, (connection) => connection.deliver(frame, optIn));

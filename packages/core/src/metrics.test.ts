@@ -4,7 +4,7 @@ import { metrics } from "@opentelemetry/api";
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { createHub, type Hub, type HubOptions } from "./index.js";
+import { createHub, memoryBus, type Hub, type HubOptions } from "./index.js";
 
 // The hub's metrics, read through a real OpenTelemetry SDK (a MeterProvider with an in-memory exporter).
 
@@ -93,6 +93,18 @@ describe("metrics through an OpenTelemetry Meter", () => {
     const [latency] = seen.get("eventwire.authorize.duration")!;
     expect((latency!.value as { count: number }).count).toBe(7);
     expect(seen.get("eventwire.slow_readers.dropped")).toEqual([{ value: 0, attributes: {} }]);
+  });
+
+  it("record the bus lag of each event that arrives: the time since the bus took it, by the bus's clock", async () => {
+    // A bus whose clock runs 250 ms behind this process's stands for an event that took 250 ms
+    // to arrive: the lag is what the bus says against this process's clock.
+    const { hub, collect } = await serve({ authorize: true, bus: memoryBus({ now: () => Date.now() - 250 }) });
+    for (const event of ["a", "b", "c"]) await hub.publish({ event });
+    const [lag] = (await collect()).get("eventwire.bus.lag")!;
+    const { count, min, max } = lag!.value as { count: number; min: number; max: number };
+    expect(count).toBe(3);
+    expect(min).toBeGreaterThanOrEqual(250);
+    expect(max).toBeLessThan(250 + 1_000);
   });
 
   it("count a slow reader dropped past maxBufferedBytes", async () => {

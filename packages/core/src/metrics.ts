@@ -36,6 +36,7 @@ export class HubMetrics {
   /** Refused streams by `<status>:<code>`. */
   readonly #refusals = new Map<string, number>();
   readonly #authorizeMs: { record(value: number, attributes?: Attributes): void } | undefined;
+  readonly #busLagMs: { record(value: number, attributes?: Attributes): void } | undefined;
 
   constructor(meter: MeterLike | undefined, source: MetricsSource) {
     if (meter === undefined) return;
@@ -69,6 +70,17 @@ export class HubMetrics {
       unit: "ms",
       advice: { explicitBucketBoundaries: [0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500] },
     });
+    this.#busLagMs = meter.createHistogram("eventwire.bus.lag", {
+      description: "Time from the bus taking an event (its server's clock) to its arrival at this process, on buses that tell it (Redis, NATS)",
+      unit: "ms",
+      advice: { explicitBucketBoundaries: [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000] },
+    });
+  }
+
+  /** An event arrived from the bus: its lag, when a meter is set and the bus tells when it took it. */
+  arrived(publishedAt: number | undefined): void {
+    if (this.#busLagMs === undefined || publishedAt === undefined) return;
+    this.#busLagMs.record(Math.max(0, Date.now() - publishedAt));
   }
 
   /** A resume's first read: exact (no reason), or a gap with the bus's reason. */

@@ -293,7 +293,7 @@ export class NatsBus implements Bus {
       this.#context?.onError(new Error(`@eventwire/nats: skipped message ${message.seq}: it has no Eventwire-Name header`));
       return undefined;
     }
-    return { id: formatEventId(epoch, message.seq), name: meta.name, session: meta.session, json: message.string() };
+    return { id: formatEventId(epoch, message.seq), name: meta.name, session: meta.session, json: message.string(), publishedAt: message.time.getTime() };
   }
 
   /**

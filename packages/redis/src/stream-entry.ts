@@ -39,7 +39,9 @@ export function parseEntry([entryId, fields]: StreamEntry): ParsedEntry {
   }
   if (!isEpoch(epoch)) return { entryId, epoch: undefined, event: undefined };
   if (name === undefined || json === undefined) return { entryId, epoch, event: undefined };
-  return { entryId, epoch, event: { id: formatEventId(epoch, entryId), name, session, json } };
+  // An entry id is `<ms>-<seq>`, its milliseconds the Redis server's clock when XADD took it.
+  const publishedAt = Number(entryId.slice(0, entryId.indexOf("-")));
+  return { entryId, epoch, event: { id: formatEventId(epoch, entryId), name, session, json, publishedAt } };
 }
 
 /** True for an entry that only marks its epoch (written by `cursor()` on an empty history). */

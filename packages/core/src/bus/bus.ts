@@ -18,6 +18,12 @@ export interface BusRecord {
 export interface BusEvent extends BusRecord {
   /** Opaque, unique across restarts, increasing in the bus's order. */
   readonly id: string;
+  /**
+   * When the bus took the event, in milliseconds since the Unix epoch by the bus's own clock (the
+   * Redis or NATS server's), where the bus knows it: the hub's `eventwire.bus.lag` metric is the
+   * time from then to the event's arrival at this process.
+   */
+  readonly publishedAt?: number;
 }
 
 /** How much history a bus keeps (docs/protocol.md#resume). A bus may keep a little more, never less. */

@@ -2,7 +2,7 @@ import type { Bus, BusContext, BusEvent, BusReadResult, BusRecord, HistoryLimits
 
 interface StoredEvent extends BusEvent {
   readonly seq: number;
-  readonly at: number;
+  readonly publishedAt: number;
 }
 
 /**
@@ -41,7 +41,7 @@ export class MemoryBus implements Bus {
       session: record.session,
       json: record.json,
       seq,
-      at: this.#now(),
+      publishedAt: this.#now(),
     };
     this.#events.push(event);
     this.#trim();
@@ -97,7 +97,7 @@ export class MemoryBus implements Bus {
     const oldestAllowed = this.#now() - maxAgeMs;
     const events = this.#events;
     let start = Math.max(this.#start, events.length - maxEvents);
-    while (start < events.length && events[start]!.at < oldestAllowed) start++;
+    while (start < events.length && events[start]!.publishedAt < oldestAllowed) start++;
     this.#start = start;
     if (start > 1024 && start * 2 > events.length) {
       this.#events = events.slice(start);

@@ -18,7 +18,7 @@ export function deliveryCases(current: () => BusHarness): void {
     await until(() => context.ids().includes(end), "the events and the end marker"); // anything extra arrives before it
     expect(context.ids()).toEqual([...ids, end]);
     expect(ns(context.events)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
-    expect(context.events[0]).toEqual({ id: ids[0], name: "tick", session: "S1", json: '{"event":"tick","sessionId":"S1","n":1}' });
+    expect(context.events[0]).toEqual({ id: ids[0], name: "tick", session: "S1", json: '{"event":"tick","sessionId":"S1","n":1}', publishedAt: expect.any(Number) });
     expect(context.errors).toEqual([]);
   });
 
@@ -32,9 +32,23 @@ export function deliveryCases(current: () => BusHarness): void {
     const ids: string[] = [];
     for (const item of sent) ids.push(await bus.publish(item));
     await until(() => context.events.length === 3, "3 events");
-    const expected = sent.map((item, i) => ({ id: ids[i], ...item }));
+    const expected = sent.map((item, i) => ({ id: ids[i], ...item, publishedAt: expect.any(Number) }));
     expect(context.events).toEqual(expected);
     expect((await bus.read(undefined, 10)).events).toEqual(expected);
+  });
+
+  it("tells when it took each event, by its clock, live and in history alike (what the hub's bus lag metric reads)", async () => {
+    const { bus, context } = await current().open();
+    // The engines run on this machine: their clock is this process's, to the millisecond.
+    const before = Date.now();
+    const id = await bus.publish(record("tick", 1));
+    const after = Date.now();
+    await until(() => context.ids().includes(id), "the event");
+    const live = context.events.find((event) => event.id === id)!;
+    expect(live.publishedAt).toBeGreaterThanOrEqual(before - 1);
+    expect(live.publishedAt).toBeLessThanOrEqual(after + 1);
+    const [stored] = (await bus.read(undefined, 1)).events;
+    expect(stored).toEqual(live);
   });
 
   it("two buses on one stream (two processes) both receive every event once, in one order, with the same ids", async () => {
