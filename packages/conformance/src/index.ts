@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe } from "vitest";
 import { authorizationCases } from "./cases/authorization.js";
 import { deliveryCases } from "./cases/delivery.js";
+import { gapReasonCases } from "./cases/gap-reasons.js";
 import { lateJoinCases } from "./cases/late-join.js";
 import { replayCompactionCases } from "./cases/replay-compaction.js";
 import { resumeCases } from "./cases/resume.js";
@@ -92,6 +93,7 @@ function allCases(makeHarness: () => Harness, offered: readonly Transport[]): vo
   authorizationCases(current, offered);
   scopeCases(current, offered);
   resumeCases(current, offered);
+  gapReasonCases(current, offered);
   lateJoinCases(current, offered);
   replayCompactionCases(current, offered);
   slowReaderCases(current, offered);

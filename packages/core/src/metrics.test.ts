@@ -4,7 +4,7 @@ import { metrics } from "@opentelemetry/api";
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type ResourceMetrics } from "@opentelemetry/sdk-metrics";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { createHub, memoryBus, type Hub, type HubOptions } from "./index.js";
+import { createHub, MemoryBus, memoryBus, type Hub, type HubOptions } from "./index.js";
 
 // The hub's metrics, read through a real OpenTelemetry SDK (a MeterProvider with an in-memory exporter).
 
@@ -60,9 +60,11 @@ describe("metrics through an OpenTelemetry Meter", () => {
     const ids = [await hub.publish({ event: "a" }), await hub.publish({ event: "b" }), await hub.publish({ event: "c" })];
     await until(() => received.length === 3, "the events on the socket");
 
-    // Two resumes: one exact, one from an id the hub never issued (a gap).
+    // Three resumes: one exact, one from an id the hub never issued, one from an earlier run's (gaps, by reason).
     const exact = await fetch(`${url}?lastEventId=${encodeURIComponent(ids[0]!)}`, { signal: aborts.signal });
     const gap = await fetch(`${url}?lastEventId=never-issued`, { signal: aborts.signal });
+    const earlierRun = await new MemoryBus().cursor();
+    const reset = await fetch(`${url}?lastEventId=${encodeURIComponent(earlierRun)}`, { signal: aborts.signal });
     // Three refusals: two unauthenticated, one bad query.
     const refusals = await Promise.all([
       fetch(url, { headers: { authorization: "nobody" } }),
@@ -70,12 +72,12 @@ describe("metrics through an OpenTelemetry Meter", () => {
       fetch(`${url}?events=${encodeURIComponent("not a name")}`),
     ]);
     expect(refusals.map((response) => response.status)).toEqual([401, 401, 400]);
-    expect([sse.status, exact.status, gap.status]).toEqual([200, 200, 200]);
-    await until(() => hub.stats().connections.sse === 3, "the resumed streams");
+    expect([sse.status, exact.status, gap.status, reset.status]).toEqual([200, 200, 200, 200]);
+    await until(() => hub.stats().connections.sse === 4, "the resumed streams");
 
     const seen = await collect();
     expect(seen.get("eventwire.connections")).toEqual([
-      { value: 3, attributes: { transport: "sse" } },
+      { value: 4, attributes: { transport: "sse" } },
       { value: 1, attributes: { transport: "websocket" } },
     ]);
     expect(seen.get("eventwire.events.published")).toEqual([{ value: 3, attributes: {} }]);
@@ -84,14 +86,15 @@ describe("metrics through an OpenTelemetry Meter", () => {
     expect(seen.get("eventwire.resumes")).toEqual([
       { value: 1, attributes: { outcome: "exact" } },
       { value: 1, attributes: { outcome: "gap", reason: "unknown" } },
+      { value: 1, attributes: { outcome: "gap", reason: "reset" } },
     ]);
     expect(seen.get("eventwire.refusals")).toEqual([
       { value: 2, attributes: { status: 401, code: "unauthenticated" } },
       { value: 1, attributes: { status: 400, code: "bad_request" } },
     ]);
-    // authorize ran for every stream and every refusal: 4 admitted, 3 refused.
+    // authorize ran for every stream and every refusal: 5 admitted, 3 refused.
     const [latency] = seen.get("eventwire.authorize.duration")!;
-    expect((latency!.value as { count: number }).count).toBe(7);
+    expect((latency!.value as { count: number }).count).toBe(8);
     expect(seen.get("eventwire.slow_readers.dropped")).toEqual([{ value: 0, attributes: {} }]);
   });
 
