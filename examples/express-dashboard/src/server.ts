@@ -3,7 +3,11 @@ import { eventwire } from "@eventwire/express";
 import { FakeAgent } from "@eventwire/test-fixtures";
 import express from "express";
 import { dashboardAssets } from "./dashboard-assets.js";
+import { hubMetrics } from "./hub-metrics.js";
 import { mergeWords } from "./merge-words.js";
+
+// The hub's OpenTelemetry metrics, which the page's live panel reads from GET /metrics.json.
+const metrics = hubMetrics();
 
 // One hub for the process. `callId` names each event's session, so `/events?session=CA_1001`
 // streams one call; tool results go only to connections that ask for them (`include=`).
@@ -17,6 +21,7 @@ const hub = createHub({
   compact: { "bot.word": mergeWords },
   // A demo: anyone may watch every call. A real app returns the caller's sessions here (docs/protocol.md#sessions-scopes-and-authorization).
   authorize: true,
+  meter: metrics.meter,
 });
 
 // The voice agent: a scripted one replaying overlapping calls forever. Yours is an EventEmitter too.
@@ -27,6 +32,7 @@ agent.start();
 const app = express();
 const events = eventwire(hub, { path: "/events" });
 app.use(events); // GET /events: SSE
+app.get("/metrics.json", metrics.route); // the hub's metrics, for the page's panel
 app.use(dashboardAssets()); // the page, at /
 
 const port = Number(process.env.PORT ?? 3000);

@@ -2,6 +2,7 @@ import { createEventStream, type AnyEvent, type EventStream, type StreamStatus }
 import type { AgentEvents } from "./agent-events.js";
 import { CallBoard, isCallEvent } from "./call-board.js";
 import { EventFeed } from "./event-feed.js";
+import { MetricsPanel } from "./metrics-panel.js";
 import { gapNotice } from "./gap-notice.js";
 
 /**
@@ -29,6 +30,7 @@ const $ = <T extends HTMLElement = HTMLElement>(selector: string) => document.qu
 
 const board = new CallBoard($("#calls"), { maxCards: 6, onSelect: (callId) => watchOnly(callId) });
 const feed = new EventFeed($("#feed"));
+new MetricsPanel($("#hub-metrics"));
 
 let stream: EventStream<AgentEvents> | undefined;
 let view: View = viewFromLocation();
