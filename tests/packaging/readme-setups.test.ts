@@ -60,8 +60,9 @@ async function runBlock(dir: string, code: string): Promise<ServedSetup> {
 async function expectBothTransportsReceive(port: number): Promise<void> {
   const stream = `127.0.0.1:${port}/events?session=CA_1`;
   const sse = await SseClient.open(`http://${stream}`);
-  const ws = await WsClient.connect(`ws://${stream}`);
+  const ws = await WsClient.connect(`ws://${stream}`).catch((error: unknown) => (sse.close(), Promise.reject(error)));
   try {
+    expect([sse.status, sse.headers["content-type"]?.split(";")[0]]).toEqual([200, "text/event-stream"]);
     await until(() => sse.raw.includes("retry:"), "the SSE stream to open");
     const published = await fetch(`http://127.0.0.1:${port}/calls/CA_1/words`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ word: "hi" }) });
     const { id } = (await published.json()) as { id: string };
@@ -74,66 +75,88 @@ async function expectBothTransportsReceive(port: number): Promise<void> {
   }
 }
 
+/** Runs a README's server block: both transports receive, and SIGTERM ends it with exit code 0. */
+async function expectServesAndStops(dir: string, code: string): Promise<void> {
+  const server = await runBlock(dir, code);
+  let exit: Awaited<ReturnType<ServedSetup["stop"]>>;
+  try {
+    await expectBothTransportsReceive(server.port);
+  } finally {
+    exit = await server.stop();
+  }
+  expect(exit).toEqual({ code: 0, signal: null });
+}
+
 describe("README setups, installed from the tarballs", () => {
   it("@eventwire/hono on Node (@hono/node-server): the README's server.mjs", async () => {
     const dir = installProject(readmeBlocks("hono", "@eventwire/hono", "sh")[0]!);
-    const server = await runBlock(dir, readmeBlocks("hono", "A runnable app (Node)", "js")[0]!);
-    await expectBothTransportsReceive(server.port);
-    expect(await server.stop()).toEqual({ code: 0, signal: null });
+    await expectServesAndStops(dir, readmeBlocks("hono", "A runnable app (Node)", "js")[0]!);
   });
 
   it("@eventwire/hono on Bun (hono/bun): the README's server.js, run by bun", async () => {
     const dir = installProject(readmeBlocks("hono", "Bun", "sh")[0]!);
-    const server = await runBlock(dir, readmeBlocks("hono", "Bun", "js")[0]!);
-    await expectBothTransportsReceive(server.port);
-    expect(await server.stop()).toEqual({ code: 0, signal: null });
+    await expectServesAndStops(dir, readmeBlocks("hono", "Bun", "js")[0]!);
   });
 
   it("@eventwire/hono on Deno (hono/deno): the README's server.js, run by deno", async () => {
     const dir = installProject(readmeBlocks("hono", "Deno", "sh")[0]!);
-    const server = await runBlock(dir, readmeBlocks("hono", "Deno", "js")[0]!);
-    await expectBothTransportsReceive(server.port);
-    expect(await server.stop()).toEqual({ code: 0, signal: null });
+    await expectServesAndStops(dir, readmeBlocks("hono", "Deno", "js")[0]!);
   });
 
   // The README's peer range: 4.21+ and 5, each major its own project.
   it.each([["4", repoVersion("express4")], ["5", repoVersion("express")]])("@eventwire/express on Express %s: the README's server.mjs", async (major, version) => {
     const dir = installProject(readmeBlocks("express", "@eventwire/express", "sh")[0]!, { express: version });
     expect(JSON.parse(readFileSync(join(dir, "node_modules/express/package.json"), "utf8")).version).toMatch(new RegExp(`^${major}\\.`));
-    const server = await runBlock(dir, readmeBlocks("express", "A runnable app", "js")[0]!);
-    await expectBothTransportsReceive(server.port);
-    expect(await server.stop()).toEqual({ code: 0, signal: null });
+    await expectServesAndStops(dir, readmeBlocks("express", "A runnable app", "js")[0]!);
+  });
+
+  it("@eventwire/fastify on Fastify 5: the README's server.mjs", async () => {
+    const dir = installProject(readmeBlocks("fastify", "@eventwire/fastify", "sh")[0]!);
+    await expectServesAndStops(dir, readmeBlocks("fastify", "A runnable app", "js")[0]!);
   });
 });
 
-describe("the Next App-router README setup, installed from the tarballs", () => {
-  it("@eventwire/next-app: the README's three files under next build and next start, read with its curl lines", async () => {
-    // The README's install line, in what `create-next-app` makes (an App-router app in TypeScript).
-    const dir = installProject(`${readmeBlocks("next-app", "@eventwire/next-app", "sh")[0]!}npm install next react react-dom typescript @types/react @types/node\n`);
-    for (const code of readmeBlocks("next-app", "A runnable app", "ts")) save(dir, code);
+/** What `create-next-app` gives beside the README's install line: Next, React and TypeScript. */
+const nextApp = "npm install next react react-dom typescript @types/react @types/node\n";
+
+describe("the Next README setups, installed from the tarballs", () => {
+  // The README's files saved into the app, `next build`, `next start`, then its own sh lines: the
+  // SSE `curl -N`, the publishing `curl`, and `npx wscat` where the README says WebSockets work
+  // (next-pages: once the first request ran the route); without that line (next-app: a route
+  // handler cannot upgrade) `next start` must leave a handshake unanswered.
+  it.each(["next-app", "next-pages"])("@eventwire/%s: the README's three files under next build and next start, read with its own lines", async (name) => {
+    const dir = installProject(`${readmeBlocks(name, `@eventwire/${name}`, "sh")[0]!}${nextApp}`);
+    for (const code of readmeBlocks(name, "A runnable app", "ts")) save(dir, code);
     const next = join(dir, "node_modules/next/dist/bin/next");
     const env = { NEXT_TELEMETRY_DISABLED: "1" };
     execFileSync(process.execPath, [next, "build"], { cwd: dir, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] });
     const port = await freePort();
     const server = await serveSetup(dir, process.execPath, [next, "start", "-p", String(port), "-H", "127.0.0.1"], port, env);
+    const sh = readmeBlocks(name, "A runnable app", "sh")[0]!;
+    const line = (pattern: RegExp) => pattern.exec(sh)?.[1]?.replace("localhost:3000", `127.0.0.1:${port}`);
+    const stream = line(/^curl -N "(http:\/\/localhost:3000[^"]+)"/m)!;
+    const publish = line(/^curl "(http:\/\/localhost:3000[^"]+)"/m)!;
+    const websocket = line(/^npx wscat -c "(ws:\/\/localhost:3000[^"]+)"/m);
     try {
-      // `curl -N "http://localhost:3000/api/events?session=CA_1"`, then `curl ".../api/publish?word=hi"`.
-      const curls = [...readmeBlocks("next-app", "A runnable app", "sh")[0]!.matchAll(/^curl (-N )?"http:\/\/localhost:3000([^"]+)"$/gm)];
-      const stream = curls.find((curl) => curl[1])![2]!;
-      const publish = curls.find((curl) => !curl[1])![2]!;
-      const sse = await SseClient.open(`http://127.0.0.1:${port}${stream}`);
+      const sse = await SseClient.open(stream);
+      expect([sse.status, sse.headers["content-type"]?.split(";")[0]]).toEqual([200, "text/event-stream"]);
+      await until(() => sse.raw.includes("retry:"), "the SSE stream to open");
+      const ws = websocket ? await WsClient.connect(websocket) : undefined;
       try {
-        await until(() => sse.raw.includes("retry:"), "the SSE stream to open");
-        const published = await fetch(`http://127.0.0.1:${port}${publish}`);
+        const published = await fetch(publish);
         const { id } = (await published.json()) as { id: string };
-        await until(() => sse.events.length > 0, "the published word on the SSE stream");
-        expect({ status: published.status, events: sse.events }).toEqual({ status: 200, events: [{ event: "bot.word", callId: "CA_1", word: "hi", id }] });
+        await until(() => sse.events.length > 0 && (!ws || ws.events.length > 0), "the published word on every transport the README names");
+        const expected = [{ event: "bot.word", callId: "CA_1", word: "hi", id }];
+        expect({ status: published.status, sse: sse.events, ws: ws?.events }).toEqual({ status: 200, sse: expected, ws: ws ? expected : undefined });
       } finally {
         sse.close();
+        ws?.close();
       }
-      // The README's "WebSockets: not from a route handler": next start closes the handshake unanswered.
-      const handshake = await rawRequest(port, `GET ${stream} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
-      expect(handshake).toBe(0);
+      if (!websocket) {
+        const { pathname, search } = new URL(stream);
+        const handshake = await rawRequest(port, `GET ${pathname}${search} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+        expect(handshake).toBe(0);
+      }
     } finally {
       await server.stop();
     }
