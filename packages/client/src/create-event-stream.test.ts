@@ -11,4 +11,8 @@ describe("createEventStream options", () => {
   it.each([[{ heartbeatMs: -1 }], [{ heartbeatMs: 1000, heartbeatTimeoutMs: 0 }]])("rejects %o with a TypeError naming the option", (options) => {
     expect(() => createEventStream({ url: "http://127.0.0.1:9/events", ...options })).toThrow(/heartbeatMs must be >= 0/);
   });
+
+  it("rejects a from that is neither live nor earliest (an id belongs in lastEventId)", () => {
+    expect(() => createEventStream({ url: "http://127.0.0.1:9/events", from: "oldest" as never })).toThrow(new TypeError('from must be "live" or "earliest", got "oldest"'));
+  });
 });

@@ -69,6 +69,9 @@ class EventStreamClient<Events extends object> implements EventStream<Events> {
     if (!(heartbeatMs >= 0) || (heartbeatMs > 0 && !(heartbeatTimeoutMs > 0))) {
       throw new TypeError("heartbeatMs must be >= 0 (0 turns liveness checks off) and heartbeatTimeoutMs > 0");
     }
+    if (options.from !== undefined && options.from !== "live" && options.from !== "earliest") {
+      throw new TypeError(`from must be "live" or "earliest", got ${JSON.stringify(options.from)}`);
+    }
     const config: ConnectionLoopConfig = {
       url: options.url,
       transport,
@@ -104,9 +107,6 @@ class EventStreamClient<Events extends object> implements EventStream<Events> {
     // Validates the URL now, so a typo fails here rather than in a status listener.
     const streamUrl = buildStreamUrl(options.url, transport, config.query);
     this.lastId = options.lastEventId || undefined;
-    if (options.from !== undefined && options.from !== "live" && options.from !== "earliest") {
-      throw new TypeError(`from must be "live" or "earliest", got ${JSON.stringify(options.from)}`);
-    }
     this.startFrom = options.from === "earliest" ? "earliest" : undefined;
 
     this.shared = options.shareAcrossTabs === true && canShareAcrossTabs();
