@@ -2,6 +2,7 @@ import type { Hub } from "@eventwire/core";
 import websocket from "@fastify/websocket";
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler, RegisterOptions } from "fastify";
 import fp from "fastify-plugin";
+import { guardUpgradeSockets } from "./upgrade-sockets.js";
 
 /** Options of `app.register(eventwire, options)`. */
 export interface EventwireFastifyOptions {
@@ -48,6 +49,7 @@ async function eventwirePlugin(app: FastifyInstance, options: EventwireFastifyOp
       errorHandler: (error, _socket, request) => request.log.debug({ err: error }, "eventwire: WebSocket protocol error"),
     });
   }
+  guardUpgradeSockets(app);
 
   // Fastify's own "plugin in a plugin" way to give a fastify-plugin's routes a prefix.
   await app.register(

@@ -1,5 +1,5 @@
 import { createHub, type Hub, type HubOptions } from "@eventwire/core";
-import { ClientScope, WsClient, until } from "@eventwire/conformance";
+import { ClientScope, WsClient, rawRequest, until } from "@eventwire/conformance";
 import websocket from "@fastify/websocket";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { AddressInfo } from "node:net";
@@ -145,6 +145,25 @@ describe("@eventwire/fastify with the app's own @fastify/websocket", () => {
     const ours = await ws(`${base}/events`);
     await server.close();
     expect(await ours.waitForClose()).toBe(1001);
+  });
+
+  it("closes the socket of an upgrade Fastify answers without hooks (a target it cannot decode), when the app registered @fastify/websocket", async () => {
+    const server = app();
+    await server.register(websocket);
+    await server.register(eventwire, { hub: hub() });
+    await listen(server);
+    const port = (server.server.address() as AddressInfo).port;
+    const head = (target: string) => `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`;
+    const connections = () => new Promise<number>((resolve) => server.server.getConnections((_error, count) => resolve(count)));
+    // A client that leaves after the answer leaves nothing behind.
+    expect(await rawRequest(port, head("/events/%"))).toBe(400);
+    await until(async () => (await connections()) === 0, "the server to let go of the socket of a client that left");
+    // One that stays does not hold app.close() (it would wait for good).
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    scope.defer(() => release());
+    expect(await rawRequest(port, head("/chat%zz"), { holdUntil: held })).toBe(400);
+    await server.close();
   });
 
   it("serves two hubs from two encapsulated contexts when @fastify/websocket is registered once at the root", async () => {

@@ -96,7 +96,8 @@ async function stats(gc: boolean): Promise<ChildMessage> {
       last = heldBytes;
     }
   }
-  return { type: "stats", connections: hub.stats().connections, heldBytes };
+  const sockets = process.getActiveResourcesInfo().filter((resource) => resource === "TCPSocketWrap").length;
+  return { type: "stats", connections: hub.stats().connections, heldBytes, sockets };
 }
 
 async function revoke(selector: Record<string, unknown>): Promise<ChildMessage> {

@@ -44,6 +44,8 @@ export interface ChildStats {
   connections: { sse: number; websocket: number };
   /** Heap and Buffer bytes, after garbage collection when asked for (`stats({ gc: true })`). */
   heldBytes: number;
+  /** The TCP sockets the process holds open (its servers' and clients' alike, listeners not counted). */
+  sockets: number;
 }
 
 /** An event to publish: a plain JSON object with a string `event`. */
@@ -169,7 +171,7 @@ export class HubProcess {
   async stats(options: { gc?: boolean } = {}): Promise<ChildStats> {
     const reply = await this.#request({ type: "stats", gc: options.gc });
     if (reply.type !== "stats") throw new Error(`the hub process answered ${reply.type} to stats`);
-    return { connections: reply.connections, heldBytes: reply.heldBytes };
+    return { connections: reply.connections, heldBytes: reply.heldBytes, sockets: reply.sockets };
   }
 
   /** `hub.revoke(selector)` on the open hub; resolves when it has (its own streams closed, the bus has the revocation). */
@@ -179,15 +181,18 @@ export class HubProcess {
 
   /**
    * Closes the open hub (and its server) gracefully; the process keeps running. A process that does
-   * not manage within `timeoutMs` is killed (and a suite then starts another).
+   * not manage within `timeoutMs` is killed (and a suite then starts another). Resolves to which of
+   * the two happened (`"exited"`: the process had already gone).
    */
-  async close(timeoutMs = 10_000): Promise<void> {
+  async close(timeoutMs = 10_000): Promise<"closed" | "killed" | "exited"> {
     this.url = "";
-    if (!this.alive) return;
+    if (!this.alive) return "exited";
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<"timed out">((resolve) => (timer = setTimeout(() => resolve("timed out"), timeoutMs)));
     const outcome = await Promise.race([this.#request({ type: "close" }), timedOut]).finally(() => clearTimeout(timer));
-    if (outcome === "timed out") await this.kill();
+    if (outcome !== "timed out") return "closed";
+    await this.kill();
+    return "killed";
   }
 
   /** Kills the process at once (SIGKILL): its connections drop without a goodbye. */

@@ -4,8 +4,25 @@ import type { Duplex } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { pathnameOf, routeUpgrade } from "./upgrade-routes.js";
 
+async function until(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 const servers: http.Server[] = [];
+const clients: net.Socket[] = [];
+/** A raw client that writes `head` and stays until the test ends. */
+function connect(port: number, head: string): net.Socket {
+  const socket = net.connect(port, "127.0.0.1", () => socket.write(head));
+  socket.on("error", () => {});
+  clients.push(socket);
+  return socket;
+}
 afterEach(async () => {
+  for (const client of clients.splice(0)) client.destroy();
   for (const server of servers.splice(0)) {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -67,6 +84,41 @@ describe("routeUpgrade", () => {
     const { server, port } = await listen();
     routeUpgrade(server, "/events", answer("routed", []));
     expect((await upgrade(port, "/nowhere")).text).toBe("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  });
+
+  it("releases an upgrade on another path that the other listeners leave unread: when its client leaves, or after keepAliveTimeout", async () => {
+    const { server, port } = await listen();
+    server.keepAliveTimeout = 300;
+    routeUpgrade(server, "/events", answer("routed", []));
+    const held: Duplex[] = [];
+    server.on("upgrade", (_request, socket: Duplex) => void held.push(socket)); // as Next's listener does with a path it does not serve
+
+    const leaving = connect(port, "GET /other HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: foo\r\n\r\n");
+    await until(() => held.length === 1, "the first upgrade to reach the other listener");
+    leaving.end();
+    await until(() => held[0]!.destroyed, "the socket of the client that left to be released");
+
+    connect(port, "GET /other HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n"); // stays connected
+    await until(() => held.length === 2, "the second upgrade to reach the other listener");
+    await until(() => held[1]!.destroyed, "the unread socket of the client that stays to be released after keepAliveTimeout");
+  });
+
+  it("leaves an upgrade socket on another path that a listener reads, however long", async () => {
+    const { server, port } = await listen();
+    server.keepAliveTimeout = 100;
+    routeUpgrade(server, "/events", answer("routed", []));
+    let served: Duplex | undefined;
+    server.on("upgrade", (_request, socket: Duplex) => {
+      served = socket;
+      socket.on("data", (chunk) => socket.write(chunk)); // an echo: a protocol of its own
+      socket.on("end", () => socket.end());
+    });
+    const client = connect(port, "GET /other HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n");
+    await until(() => served !== undefined, "the upgrade to reach the other listener");
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const echoed = new Promise<string>((resolve) => client.once("data", (chunk) => resolve(chunk.toString())));
+    client.write("still here");
+    expect(await echoed).toBe("still here");
   });
 
   it("intercepts once per server: registering a path again replaces its listener, and removing the last restores the server", async () => {

@@ -25,6 +25,13 @@ const notFound = "HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length:
  * that is a page or API route). Every other upgrade reaches the other listeners untouched; only when
  * there are none is it answered 404, as nobody else will.
  *
+ * An upgrade on another path that no listener takes is released: Next's own listener, for one, leaves
+ * the socket of an upgrade it does not serve open for someone else, and Node no longer manages that
+ * socket (no timeout, half open once its client leaves), so it stayed for good and `server.close()`
+ * waited for it forever. Such a socket that nobody reads is destroyed when its client ends it, or
+ * once it has been left unread for the server's `keepAliveTimeout`, as Node closes an idle
+ * connection (docs/protocol.md#load-and-bad-input). A listener that reads it (`ws`, a proxy) keeps it.
+ *
  * However often it is called, a server gets one interception, marked on the server itself; calling
  * it again for a path replaces that path's listener (a dev reload). Returns a function that removes
  * this registration, and the interception with the last one.
@@ -62,6 +69,7 @@ function intercept(server: RoutedServer): UpgradeRoutes {
         route(request, socket, head);
         return true;
       }
+      releaseWhenUnserved(server, socket);
     }
     return emit.call(this, event, ...args);
   };
@@ -84,4 +92,19 @@ function intercept(server: RoutedServer): UpgradeRoutes {
   };
   Object.defineProperty(server, routesKey, { value: routes, configurable: true, enumerable: false });
   return routes;
+}
+
+/** Destroys `socket` if nobody reads it when its client ends it, or after the server's keep-alive timeout. */
+function releaseWhenUnserved(server: EventEmitter, socket: Duplex): void {
+  const release = () => {
+    if (socket.listenerCount("data") === 0 && socket.listenerCount("readable") === 0) socket.destroy();
+  };
+  const timeout = (server as { keepAliveTimeout?: number }).keepAliveTimeout;
+  const timer = setTimeout(release, typeof timeout === "number" && timeout > 0 ? timeout : 5_000);
+  timer.unref();
+  socket.once("end", release);
+  socket.once("close", () => {
+    clearTimeout(timer);
+    socket.off("end", release);
+  });
 }
