@@ -13,12 +13,19 @@ export class MetricsPanel {
 
   constructor(root: HTMLElement, everyMs = 1_000) {
     this.#root = root;
-    const poll = () =>
-      fetch("/metrics.json", { cache: "no-store" })
-        .then((response) => (response.ok ? (response.json() as Promise<MetricsSummary>) : undefined))
-        .then((summary) => summary && this.#render(summary))
-        .catch(() => this.#root.classList.add("stale")) // the server is away: keep the last figures, dimmed
-        .finally(() => setTimeout(poll, everyMs));
+    const poll = (): Promise<void> =>
+      fetch("/metrics.json", { cache: "no-store" }).then(
+        async (response) => {
+          // A server of this page without the route (examples/standalone): no panel.
+          if (response.status === 404) return void (this.#root.hidden = true);
+          if (response.ok) this.#render((await response.json()) as MetricsSummary);
+          setTimeout(poll, everyMs);
+        },
+        () => {
+          this.#root.classList.add("stale"); // the server is away: keep the last figures, dimmed
+          setTimeout(poll, everyMs);
+        },
+      );
     void poll();
   }
 
