@@ -116,6 +116,21 @@ describe("README setups, installed from the tarballs", () => {
   });
 });
 
+describe("the client README's Try it, installed from the tarballs", () => {
+  it("@eventwire/client on Node: the README's demo.mjs runs to its end, every word and the ping's pong received", async () => {
+    const dir = installProject(readmeBlocks("client", "Try it", "sh")[0]!);
+    const code = readmeBlocks("client", "Try it", "js")[0]!;
+    const [runtime, ...args] = save(dir, code, await freePort()).trim().split(/\s+/);
+    expect(runtime).toBe("node");
+    const output = execFileSync(process.execPath, args, { cwd: dir, encoding: "utf8", timeout: 30_000 });
+    const lines = output.trim().split("\n");
+    expect(lines.filter((line) => !line.startsWith("status:")).map((line) => line.replace(/^\S+(?= (hello|from|the|agent)$)/, "<id>"))).toEqual([
+      "<id> hello", "<id> from", "<id> the", "<id> agent", "pong",
+    ]);
+    expect(lines.filter((line) => line.startsWith("status:"))).toEqual(["status: connecting", "status: connected", "status: closed"]);
+  });
+});
+
 /** What `create-next-app` gives beside the README's install line: Next, React and TypeScript. */
 const nextApp = "npm install next react react-dom typescript @types/react @types/node\n";
 
