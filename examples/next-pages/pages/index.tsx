@@ -6,29 +6,34 @@ import Head from "next/head";
 import { useState } from "react";
 import type { Server } from "node:http";
 import type { AgentEvents } from "../lib/agent-events";
-import { callHub } from "../lib/call-hub";
-import { formatFields, noCalls, reduceCalls, type Call } from "../lib/calls";
+import { callHub, callsAndCursor } from "../lib/call-hub";
+import { formatFields, reduceCalls, type Call, type Calls } from "../lib/calls";
 
 type Transport = "websocket" | "sse";
 
-/** Not an id any bus issues: the hub answers with a `gap`, then every event it retains (docs/protocol.md#resume). */
-const fromOldest = "oldest";
+interface Props {
+  /** The calls as the server rendered them. */
+  calls: Calls;
+  /** The hub's newest id when they were rendered: the stream continues right after it (docs/protocol.md#resume). */
+  cursor: string;
+}
 
-export default function LiveCalls() {
+export default function LiveCalls({ calls: rendered, cursor }: Props) {
   const [transport, setTransport] = useState<Transport>("websocket");
   const [session, setSession] = useState<string | undefined>(undefined);
 
-  // A new transport or session reopens the stream; the state starts over and catches up on the
-  // retained history, so calls already in progress show whole.
+  // The page shows the calls the server rendered, and its stream continues from the moment of
+  // rendering: every event after `cursor`, none before. A new transport or session reopens the
+  // stream; the state starts over from the rendered calls and resumes from `cursor` again.
   const options: EventStreamOptions<AgentEvents> = {
     url: "/api/events",
     transport,
     session,
     include: ["llm.tool_result"],
-    lastEventId: fromOldest,
+    lastEventId: cursor,
     reconnect: { initialDelayMs: 250, maxDelayMs: 3_000 },
   };
-  const { state: calls, status } = useEventStream<AgentEvents, Call[]>(options, reduceCalls, noCalls);
+  const { state: calls, status } = useEventStream<AgentEvents, Call[]>(options, reduceCalls, rendered);
   const shown = session === undefined ? calls : calls.filter((call) => call.callId === session);
 
   return (
@@ -128,17 +133,18 @@ function CallCard({ call, onSelect }: { call: Call; onSelect: () => void }) {
 }
 
 /**
- * Next hands no WebSocket upgrade to an API route: pages/api/events claims its path on the Node
- * server the first time it serves a request. Rendering this page claims it too, so the page's very
- * first WebSocket works on a freshly started server.
+ * Renders the calls so far, and hands the page the hub's cursor to continue from
+ * (`callsAndCursor` says why the two match). Next hands no WebSocket upgrade to an API route:
+ * pages/api/events claims its path on the Node server the first time it serves a request.
+ * Rendering this page claims it too, so the page's very first WebSocket works on a freshly started server.
  */
-export const getServerSideProps: GetServerSideProps = async ({ res }) => {
+export const getServerSideProps: GetServerSideProps<Props> = async ({ res }) => {
   const server = (res.socket as { server?: Server } | null)?.server;
   if (server && !claimed.has(server)) {
     claimed.add(server);
     attach(server, callHub, { path: "/api/events" });
   }
-  return { props: {} };
+  return { props: await callsAndCursor() };
 };
 
 const claimed = new WeakSet<Server>();
