@@ -11,7 +11,7 @@ export default {
   inPlace: true,
   coverageAnalysis: "perTest",
   concurrency: 1,
-  timeoutMS: 10_000,
+  timeoutMS: 5_000,
   mutate: [
     "packages/core/src/query.ts",
     "packages/core/src/authorize.ts",
