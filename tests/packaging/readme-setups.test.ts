@@ -20,12 +20,16 @@ afterAll(() => {
   for (const dir of projects) rmSync(dir, { recursive: true, force: true });
 });
 
-/** The runtimes, from this repo's dev dependencies on the npm registry's packages. */
-const binaries: Record<string, string> = {
+/**
+ * The runtimes, from this repo's dev dependencies on the npm registry's packages: the platform
+ * packages hold the binaries (`bun`'s and `deno`'s install scripts, when they run, move or link
+ * them into their own folders). A runtime with no binary is undefined and its case says so.
+ */
+const firstExisting = (...paths: string[]) => paths.map((path) => join(repo, "node_modules", path)).find((path) => existsSync(path));
+const binaries: Record<string, string | undefined> = {
   node: process.execPath,
-  // `bun`'s install moves the binary of @oven/bun-linux-x64 into its own bin/.
-  bun: [join(repo, "node_modules/@oven/bun-linux-x64/bin/bun"), join(repo, "node_modules/bun/bin/bun.exe")].find((path) => existsSync(path))!,
-  deno: join(repo, "node_modules/@deno/linux-x64-glibc/deno"),
+  bun: firstExisting("@oven/bun-linux-x64/bin/bun", "bun/bin/bun.exe"),
+  deno: firstExisting("@deno/linux-x64-glibc/deno", "deno/deno"),
 };
 
 /** A project with what `install` (a README's sh block) names; `versions` pins third-party ones. */
@@ -52,8 +56,9 @@ function save(dir: string, code: string, port = 3000): string {
 async function runBlock(dir: string, code: string): Promise<ServedSetup> {
   const port = await freePort();
   const [runtime, ...args] = save(dir, code, port).split(",")[0]!.trim().split(/\s+/);
-  if (!binaries[runtime!]) throw new Error(`the README runs its server with ${runtime}, which this test has no binary for`);
-  return serveSetup(dir, binaries[runtime!]!, args, port, { DENO_NO_UPDATE_CHECK: "1" });
+  const binary = binaries[runtime!];
+  if (!binary) throw new Error(`the README runs its server with ${runtime}, which this test has no binary for (npm ci installs bun and deno)`);
+  return serveSetup(dir, binary, args, port, { DENO_NO_UPDATE_CHECK: "1" });
 }
 
 /** An SSE stream and a WebSocket on one call receive the word the app's own route publishes, once each. */
