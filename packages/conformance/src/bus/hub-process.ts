@@ -181,10 +181,14 @@ export class HubProcess {
 
   /**
    * Closes the open hub (and its server) gracefully; the process keeps running. A process that does
-   * not manage within `timeoutMs` is killed (and a suite then starts another). Resolves to which of
-   * the two happened (`"exited"`: the process had already gone).
+   * not manage within `timeoutMs` is killed (and a suite then starts another).
    */
-  async close(timeoutMs = 10_000): Promise<"closed" | "killed" | "exited"> {
+  async close(timeoutMs = 10_000): Promise<void> {
+    await this.closeOutcome(timeoutMs);
+  }
+
+  /** {@link close}, resolving to which of the two happened (`"exited"`: the process had already gone). */
+  async closeOutcome(timeoutMs = 10_000): Promise<"closed" | "killed" | "exited"> {
     this.url = "";
     if (!this.alive) return "exited";
     let timer: NodeJS.Timeout | undefined;
