@@ -49,4 +49,104 @@ describe("catchUp (docs/protocol.md#resume)", () => {
     await catchUp(connection, "unknown", { bus, optIn: new Set(), highWaterBytes: 1 << 20, dispatchedThrough: () => ids.at(-1), goLive: () => {} });
     expect(written).toEqual([JSON.stringify({ event: "gap", lastEventId: "unknown", reason: "unknown" }), ids[0]]);
   });
+
+  it("tells the host once per resume, after the first of several pages", async () => {
+    const bus = memoryBus();
+    await bus.open({ history: { maxEvents: 1_000, maxAgeMs: 60_000 }, onEvent() {}, onError() {} });
+    const ids: string[] = [];
+    for (let i = 0; i < 600; i++) ids.push(await bus.publish({ name: "x", session: undefined, json: '{"event":"x"}' }));
+    const { connection, written } = recordingConnection();
+    const told: unknown[] = [];
+    await catchUp(connection, ids[0]!, { bus, optIn: new Set(), highWaterBytes: 1 << 20, dispatchedThrough: () => ids.at(-1), goLive: () => {}, resumed: (gap) => void told.push(gap) });
+    expect({ told, written: written.length }).toEqual({ told: [undefined], written: 599 });
+  });
+
+  it("waits for the connection to drain once its buffer is past highWaterBytes, not at it", async () => {
+    const bus = memoryBus();
+    await bus.open({ history: { maxEvents: 100, maxAgeMs: 60_000 }, onEvent() {}, onError() {} });
+    const ids: string[] = [];
+    for (let i = 0; i < 25; i++) ids.push(await bus.publish({ name: "x", session: undefined, json: '{"event":"x"}' }));
+    const { connection, written } = recordingConnection();
+    // Each event buffers 100 bytes until a drain: the bound (1,000) is reached at the 10th and
+    // passed at the 11th, so the replay waits after every 11th.
+    let buffered = 0;
+    Object.defineProperty(connection, "bufferedBytes", { get: () => buffered });
+    const send = connection.send.bind(connection);
+    connection.send = (frame) => ((buffered += 100), send(frame));
+    connection.drained = async () => void (written.push("drain"), (buffered = 0));
+    await catchUp(connection, ids[0]!, { bus, optIn: new Set(), highWaterBytes: 1_000, dispatchedThrough: () => ids.at(-1), goLive: () => {} });
+    expect(written).toEqual([...ids.slice(1, 12), "drain", ...ids.slice(12, 23), "drain", ...ids.slice(23)]);
+  });
+
+  it("stops, without going live, when the connection closes during a read or while it drains", async () => {
+    const bus = memoryBus();
+    await bus.open({ history: { maxEvents: 100, maxAgeMs: 60_000 }, onEvent() {}, onError() {} });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await bus.publish({ name: "x", session: undefined, json: '{"event":"x"}' }));
+    const read = bus.read.bind(bus);
+    let closeDuringRead = true;
+    bus.read = async (afterId, limit) => {
+      const result = await read(afterId, limit);
+      if (closeDuringRead) (connection as { closing: boolean }).closing = true;
+      return result;
+    };
+    let { connection, written } = recordingConnection();
+    const wentLive: unknown[] = [];
+    const host = { bus, optIn: new Set<string>(), highWaterBytes: 0, dispatchedThrough: () => ids.at(-1), goLive: (id: string | undefined) => void wentLive.push(id) };
+    await catchUp(connection, ids[0]!, host);
+    expect({ written, wentLive }).toEqual({ written: [], wentLive: [] });
+
+    closeDuringRead = false;
+    ({ connection, written } = recordingConnection());
+    Object.defineProperty(connection, "bufferedBytes", { get: () => 1 });
+    connection.drained = async () => void ((connection as { closing: boolean }).closing = true);
+    await catchUp(connection, ids[0]!, host);
+    expect({ written, wentLive }).toEqual({ written: [ids[1]], wentLive: [] });
+  });
+
+  it("reads again when an event was routed while it read, so that event is not lost to the switch to live", async () => {
+    const bus = memoryBus();
+    await bus.open({ history: { maxEvents: 100, maxAgeMs: 60_000 }, onEvent() {}, onError() {} });
+    const record = { name: "x", session: undefined, json: '{"event":"x"}' };
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push(await bus.publish(record));
+    const read = bus.read.bind(bus);
+    let reads = 0;
+    bus.read = async (afterId, limit) => {
+      const result = await read(afterId, limit);
+      // Published and routed to live connections after this page was read.
+      if (++reads === 1) ids.push(await bus.publish(record));
+      return result;
+    };
+    const { connection, written } = recordingConnection();
+    let liveFrom: string | undefined;
+    await catchUp(connection, ids[0]!, { bus, optIn: new Set(), highWaterBytes: 1 << 20, dispatchedThrough: () => ids.at(-1), goLive: (id) => (liveFrom = id) });
+    expect({ written, liveFrom }).toEqual({ written: ids.slice(1), liveFrom: ids[3] });
+  });
+
+  it("goes live after the history when the hub has routed nothing yet (a fresh process resuming from the bus)", async () => {
+    const bus = memoryBus();
+    await bus.open({ history: { maxEvents: 100, maxAgeMs: 60_000 }, onEvent() {}, onError() {} });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push(await bus.publish({ name: "x", session: undefined, json: '{"event":"x"}' }));
+    const { connection, written } = recordingConnection();
+    let liveFrom: string | undefined;
+    await catchUp(connection, ids[0]!, { bus, optIn: new Set(), highWaterBytes: 1 << 20, dispatchedThrough: () => undefined, goLive: (id) => (liveFrom = id) });
+    expect({ written, liveFrom }).toEqual({ written: ids.slice(1), liveFrom: ids[2] });
+  });
+
+  it("keeps the bus's reason for a gap on a later read other than expired (a reset), then goes live", async () => {
+    const bus = memoryBus();
+    await bus.open({ history: { maxEvents: 300, maxAgeMs: 60_000 }, onEvent() {}, onError() {} });
+    const ids: string[] = [];
+    for (let i = 0; i < 300; i++) ids.push(await bus.publish({ name: "x", session: undefined, json: '{"event":"x"}' }));
+    const read = bus.read.bind(bus);
+    let reads = 0;
+    // The second read answers as a bus whose history was reset under the replay.
+    bus.read = async (afterId, limit) => (++reads === 2 ? { events: [], gap: "reset" } : read(afterId, limit));
+    const { connection, written } = recordingConnection();
+    let wentLive = false;
+    await catchUp(connection, ids[0]!, { bus, optIn: new Set(), highWaterBytes: 1 << 20, dispatchedThrough: () => ids.at(-1), goLive: () => (wentLive = true) });
+    expect({ written, wentLive }).toEqual({ written: [...ids.slice(1, 257), JSON.stringify({ event: "gap", lastEventId: ids[256], reason: "reset" })], wentLive: true });
+  });
 });
