@@ -17,8 +17,8 @@ export interface ExampleProcess {
   /** Whether it has exited, and how. */
   readonly exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   /**
-   * SIGTERM to its process group (npm and the server it started), as Ctrl-C would; waits for it to
-   * exit, with SIGKILL after `graceMs`.
+   * SIGTERM to its process group (npm and the server it started), as Ctrl-C would; waits for every
+   * process of the group to exit, and SIGKILLs what is left after `graceMs`.
    */
   stop(graceMs?: number): Promise<void>;
 }
@@ -72,12 +72,13 @@ export async function startExample(name: string, options: StartOptions = {}): Pr
     },
     async stop(graceMs = 10_000) {
       running.delete(example);
-      if (!exit) {
-        signalGroup(child, "SIGTERM");
-        const killer = setTimeout(() => signalGroup(child, "SIGKILL"), graceMs);
-        await exited;
-        clearTimeout(killer);
-      }
+      // The whole group, not only npm: `next start`'s next-server outlives npm's exit and ignores
+      // SIGTERM there, so it is killed once the grace is over.
+      signalGroup(child, "SIGTERM");
+      const deadline = Date.now() + graceMs;
+      while (groupAlive(child) && Date.now() < deadline) await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+      signalGroup(child, "SIGKILL");
+      await exited;
     },
   };
   running.add(example);
@@ -115,6 +116,16 @@ export function freePort(): Promise<number> {
       server.close(() => resolvePort(port));
     });
   });
+}
+
+/** Whether any process of the child's group is still running. */
+function groupAlive(child: ChildProcess): boolean {
+  try {
+    process.kill(-child.pid!, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
