@@ -85,7 +85,13 @@ describe("scripted traces", () => {
     expect(renamed.sessionKey).toBe("sessionId");
     expect(sessionIds(renamed)).toEqual(sessionIds(overlappingCalls));
     expect(renamed.steps.some((s) => "callId" in s.payload)).toBe(false);
-    expect(traceEvents(renamed)[1]).toEqual({ event: "call.started", sessionId: "CA_1001", from: "+14155550101", to: "+14155550100", agent: "pines" });
+    expect(traceEvents(renamed)[1]).toEqual({ event: "call.started", sessionId: "CA_1001", orgId: "acme", from: "+14155550101", to: "+14155550100", agent: "pines" });
+  });
+
+  it("overlappingCalls puts each call's tenant (orgId) on every event of it, and none on session-less events", () => {
+    const tenants = Object.fromEntries(sessionIds(overlappingCalls).map((id) => [id, [...new Set(stepsOf(overlappingCalls, "callId", id).map((s) => s.payload.orgId))]]));
+    expect(tenants).toEqual({ CA_1001: ["acme"], CA_1002: ["globex"], CA_1003: ["acme"] });
+    expect(overlappingCalls.steps.filter((s) => !("callId" in s.payload) && "orgId" in s.payload)).toEqual([]);
   });
 });
 

@@ -70,6 +70,8 @@ interface Turn {
 interface SessionScript {
   key: string;
   id: string;
+  /** Fields every step of the session carries besides its id (a call's tenant, `orgId`). */
+  fields?: Record<string, unknown>;
   atMs: number;
   started: { name: string; payload: Record<string, unknown> };
   turns: Turn[];
@@ -84,7 +86,7 @@ function scriptSession(s: SessionScript): TraceStep[] {
   let t = s.atMs;
   const add = (gap: number, name: string, payload: Record<string, unknown>): void => {
     t += gap;
-    steps.push({ atMs: t, name, payload: { [s.key]: s.id, ...payload } });
+    steps.push({ atMs: t, name, payload: { [s.key]: s.id, ...s.fields, ...payload } });
   };
   add(0, s.started.name, s.started.payload);
   s.turns.forEach((turn, n) => {
@@ -119,24 +121,26 @@ function metrics(sessions: TraceStep[][], everyMs: number): TraceStep[] {
   return steps;
 }
 
+/** A call of tenant `orgId`: every one of its events carries it (the hub's `scopes: { tenant: "orgId" }`). */
 const call = (
   id: string,
+  orgId: string,
   atMs: number,
   route: { from: string; to: string; agent: string },
   turns: Turn[],
   reason: string,
 ): TraceStep[] =>
-  scriptSession({ key: "callId", id, atMs, started: { name: "call.started", payload: route }, turns, ended: { name: "call.ended", reason } });
+  scriptSession({ key: "callId", id, fields: { orgId }, atMs, started: { name: "call.started", payload: route }, turns, ended: { name: "call.ended", reason } });
 
 const calls = [
-  call("CA_1001", 0, { from: "+14155550101", to: "+14155550100", agent: "pines" }, [
+  call("CA_1001", "acme", 0, { from: "+14155550101", to: "+14155550100", agent: "pines" }, [
     {
       user: "Hi, what's the weather in Lisbon tomorrow?",
       tool: { name: "get_weather", args: { location: "Lisbon", day: "tomorrow" }, result: { tempC: 22, conditions: "sunny" } },
       reply: "Tomorrow in Lisbon it will be sunny and around twenty two degrees.",
     },
   ], "hangup"),
-  call("CA_1002", 350, { from: "+447700900123", to: "+14155550100", agent: "pines" }, [
+  call("CA_1002", "globex", 350, { from: "+447700900123", to: "+14155550100", agent: "pines" }, [
     {
       user: "I need to move my appointment to Friday.",
       tool: { name: "reschedule_appointment", args: { appointmentId: "APT-77", day: "Friday" }, result: { ok: true, slot: "Friday 10:30" } },
@@ -144,7 +148,7 @@ const calls = [
     },
     { user: "Thanks, that's all.", reply: "You're welcome, have a nice day!" },
   ], "completed"),
-  call("CA_1003", 800, { from: "+34600111222", to: "+34910000000", agent: "julia" }, [
+  call("CA_1003", "acme", 800, { from: "+34600111222", to: "+34910000000", agent: "julia" }, [
     {
       user: "Can you open the gate for a delivery?",
       tool: { name: "open_gate", args: { gate: "main" }, result: { opened: true } },
@@ -156,7 +160,9 @@ const calls = [
 /**
  * Three overlapping phone calls (`callId` CA_1001…CA_1003, about 3.5 s in all), each
  * `call.started` → `user.message` → `llm.tool_call` → `llm.tool_result` → `bot.word`… → `call.ended`,
- * interleaved in time, with session-less `agent.status` and `system.metrics` events.
+ * interleaved in time, with session-less `agent.status` and `system.metrics` events. Calls belong
+ * to two tenants: every event of CA_1001 and CA_1003 carries `orgId: "acme"`, of CA_1002
+ * `orgId: "globex"`; the session-less events carry none.
  */
 export const overlappingCalls: Trace = {
   name: "overlapping-calls",

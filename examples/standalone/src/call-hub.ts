@@ -1,4 +1,5 @@
 import { createHub, type Hub } from "@eventwire/core";
+import { authorizeSignedIn } from "@eventwire/example-express-dashboard";
 import { redisBus } from "@eventwire/redis";
 
 /**
@@ -9,15 +10,18 @@ import { redisBus } from "@eventwire/redis";
  * - `REDIS_URL` (default `redis://127.0.0.1:6379`)
  * - `EVENTWIRE_STREAM`, the stream key the processes share (default `eventwire-calls`)
  */
-export function createCallHub(): Hub {
+export function createCallHub(): Hub<"tenant"> {
   return createHub({
     bus: redisBus({ url: process.env.REDIS_URL ?? "redis://127.0.0.1:6379", stream: process.env.EVENTWIRE_STREAM ?? "eventwire-calls" }),
     sessionKey: "callId",
+    scopes: { tenant: "orgId" }, // each call's customer
     optIn: ["llm.tool_result"],
     // Kept in Redis: a browser resumes from it after a blip, or after a web process restarts.
     history: { maxEvents: 5_000, maxAgeMs: 60_000 },
-    // A demo: anyone may watch every call. A real app returns the caller's sessions here (docs/protocol.md#sessions-scopes-and-authorization).
-    authorize: true,
+    // The dashboard's sign-in: a customer watches its own calls, the operator every call
+    // (docs/protocol.md#sessions-scopes-and-authorization). Signing in again on one web process
+    // ends the previous sign-in's streams on all of them: the bus carries the revocation.
+    authorize: authorizeSignedIn,
   });
 }
 

@@ -1,6 +1,6 @@
 import type { Server } from "node:http";
 import { eventwire } from "@eventwire/express";
-import { dashboardAssets } from "@eventwire/example-express-dashboard";
+import { dashboardAssets, signIn } from "@eventwire/example-express-dashboard";
 import express from "express";
 import { createCallHub, onShutdown } from "./call-hub.js";
 
@@ -12,6 +12,7 @@ const hub = createCallHub();
 const app = express();
 const events = eventwire(hub, { path: "/events" });
 app.use(events);
+app.use(signIn(hub)); // its sign-in: GET /account, POST /login, POST /logout
 app.use(dashboardAssets()); // the dashboard of examples/express-dashboard, at /
 
 // Take connections once the hub has reached Redis: a browser resuming right after a restart needs

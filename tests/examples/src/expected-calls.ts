@@ -21,6 +21,8 @@ export function scriptedEvents(callId: string): AgentEvent[] {
 export interface DrawnCall {
   callId: string;
   state: string;
+  /** The call's customer (its events' `orgId`). */
+  org: string;
   agent: string;
   from: string;
   callerLines: string[];
@@ -53,6 +55,7 @@ function drawingAfter(events: AgentEvent[]): DrawnCall {
   return {
     callId: started.callId as string,
     state: events.some((event) => event.event === "call.ended") ? "ended" : "live",
+    org: started.orgId as string,
     agent: started.agent as string,
     from: started.from as string,
     callerLines: events.filter((event) => event.event === "user.message").map((event) => event.text as string),

@@ -1,10 +1,11 @@
 import { resolve } from "node:path";
 import { SseClient, until } from "@eventwire/conformance";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, skipBrowserTests } from "../src/browser.js";
 import { exampleDir, startExample, stopAllExamples, type ExampleProcess } from "../src/example-process.js";
 import { correctDrawings, type DrawnCall } from "../src/expected-calls.js";
+import { signInCookie } from "../src/sign-in.js";
 import { TcpProxy } from "@eventwire/conformance";
 
 /**
@@ -28,6 +29,8 @@ describe.skipIf(skipBrowserTests)("the live call monitor in headless Chromium", 
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
+  /** The operator's sign-in, for the witnesses that go to the server straight. */
+  let operator: { cookie: string };
 
   beforeAll(async () => {
     demo = await startExample("express-dashboard");
@@ -42,6 +45,10 @@ describe.skipIf(skipBrowserTests)("the live call monitor in headless Chromium", 
       if (message.type() === "warning") pageErrors.push(message.text());
     });
     await page.goto(`http://127.0.0.1:${proxy.port}/`);
+    // The operator watches every customer's calls.
+    await page.waitForFunction(() => document.querySelector<HTMLElement>("#status")?.dataset.status === "signed-out", undefined, timeout);
+    await page.click('#account button[data-account="operator"]');
+    operator = await signInCookie(demo.origin, "operator");
   });
 
   afterAll(async () => {
@@ -56,6 +63,7 @@ describe.skipIf(skipBrowserTests)("the live call monitor in headless Chromium", 
       (cards as HTMLElement[]).map((card) => ({
         callId: card.dataset.callId!,
         state: card.dataset.state!,
+        org: card.querySelector(".org")!.textContent!,
         agent: card.querySelector(".agent")!.textContent!,
         from: (card.querySelector(".route") as HTMLElement).title.split(" called ")[0]!,
         callerLines: [...card.querySelectorAll(".line.caller .text")].map((line) => line.textContent!),
@@ -106,7 +114,7 @@ describe.skipIf(skipBrowserTests)("the live call monitor in headless Chromium", 
    */
   async function survivesAnOutage(): Promise<void> {
     // A second client, straight to the server, sees what the agent says during the outage.
-    const witness = await SseClient.open(`${demo.origin}/events?events=bot.word`);
+    const witness = await SseClient.open(`${demo.origin}/events?events=bot.word`, operator);
     try {
       await proxy.stop();
       await statusIs("reconnecting");
@@ -190,7 +198,7 @@ describe.skipIf(skipBrowserTests)("the live call monitor in headless Chromium", 
     // The call to narrow to is one that has just started, so that it is still live when the click
     // lands: a call already near its end could finish in between (on a busy machine), and the
     // scoped stream would then have nothing of it left to deliver.
-    const starts = await SseClient.open(`${demo.origin}/events?events=call.started`);
+    const starts = await SseClient.open(`${demo.origin}/events?events=call.started`, operator);
     let callId: string;
     try {
       await starts.waitForEvents(1, 15_000);
@@ -215,7 +223,7 @@ describe.skipIf(skipBrowserTests)("the live call monitor in headless Chromium", 
     expect(feed.length).toBeGreaterThan(0);
     expect(new Set(feed)).toEqual(new Set([callId]));
     // No other call starts on screen while scoped, though the agent keeps placing them.
-    const witness = await SseClient.open(`${demo.origin}/events?events=call.started`);
+    const witness = await SseClient.open(`${demo.origin}/events?events=call.started`, operator);
     await witness.waitForEvents(1, 15_000);
     witness.close();
     expect((await drawnCalls()).filter((call) => !call.hidden).map((call) => call.callId)).toEqual([callId]);
@@ -243,6 +251,151 @@ describe.skipIf(skipBrowserTests)("the live call monitor in headless Chromium", 
     const calls = await expectCallsDrawnAsScripted();
     expect(calls.find((call) => call.callId === "CA_1001")).toEqual({ ...correctDrawings("CA_1001").at(-1), hidden: false });
     expect(pageErrors).toEqual([]);
+  });
+});
+
+/** What the tenant cases's pages record: every call card and feed row ever added, with the account shown when it was. */
+interface Drawn {
+  kind: "card" | "row";
+  /** The tenant of the call or event (`orgId`); "" for an event of no tenant. */
+  org: string;
+  callId: string;
+  /** The account the page showed as signed in at that moment. */
+  account: string;
+}
+
+describe.skipIf(skipBrowserTests)("the live call monitor, signed in as one customer and then the other", () => {
+  let demo: ExampleProcess;
+  let browser: Browser;
+  const pageErrors: string[] = [];
+  /** A witness of every call's start and end, straight from the server, as the operator. */
+  let witness: SseClient;
+
+  beforeAll(async () => {
+    demo = await startExample("express-dashboard");
+    browser = await launchChromium();
+    witness = await SseClient.open(`${demo.origin}/events?events=call.started,call.ended`, await signInCookie(demo.origin, "operator"));
+  });
+
+  afterAll(async () => {
+    witness?.close();
+    await browser?.close();
+    await stopAllExamples();
+  });
+
+  /** A page that records, from before its script runs, every card and feed row it ever draws. */
+  async function recordingPage(context: BrowserContext): Promise<Page> {
+    const page = await context.newPage();
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    await page.addInitScript(() => {
+      const drawn: Drawn[] = [];
+      (window as unknown as { drawn: Drawn[] }).drawn = drawn;
+      new MutationObserver((mutations) => {
+        const account = document.querySelector<HTMLElement>('#account button[aria-pressed="true"]')?.dataset.account ?? "";
+        for (const mutation of mutations) {
+          for (const node of mutation.addedNodes) {
+            if (!(node instanceof HTMLElement)) continue;
+            if (node.matches(".call")) drawn.push({ kind: "card", org: node.dataset.org ?? "", callId: node.dataset.callId!, account });
+            if (node.matches("#feed li")) drawn.push({ kind: "row", org: node.dataset.org ?? "", callId: node.dataset.session ?? "", account });
+          }
+        }
+      }).observe(document, { childList: true, subtree: true });
+    });
+    await page.goto(`${demo.origin}/`);
+    return page;
+  }
+
+  const statusIs = (page: Page, status: string) =>
+    page.waitForFunction((wanted) => document.querySelector<HTMLElement>("#status")?.dataset.status === wanted, status, timeout);
+  const drawnWhile = async (page: Page, account: string): Promise<Drawn[]> =>
+    (await page.evaluate(() => (window as unknown as { drawn: Drawn[] }).drawn)).filter((drawn) => drawn.account === account);
+
+  /** Waits until a call of `org` that starts from now on (the witness sees it) is drawn ended on `page`, as scripted. */
+  async function aNewCallPlaysOut(page: Page, org: string): Promise<string> {
+    const from = witness.events.length;
+    const started = () => witness.events.slice(from).find((event) => event.event === "call.started" && event.orgId === org);
+    await until(() => started() !== undefined, `a call of ${org} to start`, 20_000);
+    const callId = started()!.callId as string;
+    await page.waitForSelector(`.call[data-call-id="${callId}"][data-state="ended"]`, timeout);
+    const card = await page.$eval(`.call[data-call-id="${callId}"]`, (element) => ({
+      org: element.querySelector(".org")!.textContent,
+      callerLines: [...element.querySelectorAll(".line.caller .text")].map((line) => line.textContent),
+      words: element.querySelectorAll(".word").length,
+    }));
+    const script = correctDrawings(callId).at(-1)!;
+    expect(card).toEqual({ org, callerLines: script.callerLines, words: script.replies.flatMap((reply) => reply.words).length });
+    return callId;
+  }
+
+  /** Waits until the witness has seen a call of `org` start and end from now on: calls the page must not show. */
+  async function aCallOfPlaysOut(org: string): Promise<string> {
+    const from = witness.events.length;
+    const ended = () => {
+      const since = witness.events.slice(from);
+      return since.find((event) => event.event === "call.ended" && since.some((start) => start.event === "call.started" && start.callId === event.callId && start.orgId === org));
+    };
+    await until(() => ended() !== undefined, `a call of ${org} to start and end`, 20_000);
+    return ended()!.callId as string;
+  }
+
+  it("shows a customer its own calls only, new ones included; signed in as the other customer, only the other's", async () => {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+    try {
+      const page = await recordingPage(context);
+      await statusIs(page, "signed-out");
+      expect(await page.isVisible("#signed-out")).toBe(true);
+
+      await page.click('#account button[data-account="acme"]');
+      await statusIs(page, "connected");
+      expect(await page.textContent("#signed-in-as")).toBe("Signed in as Acme Corp.");
+      const [acmeCall, globexCall] = await Promise.all([aNewCallPlaysOut(page, "acme"), aCallOfPlaysOut("globex")]);
+      await aNewCallPlaysOut(page, "acme"); // and the next one, after globex's ended
+      const whileAcme = await drawnWhile(page, "acme");
+      expect(whileAcme.some((drawn) => drawn.kind === "card" && drawn.callId === acmeCall)).toBe(true);
+      expect(whileAcme.filter((drawn) => drawn.org !== "acme")).toEqual([]); // no card, no row of globex (nor of no tenant), ever
+      expect(whileAcme.some((drawn) => drawn.callId === globexCall)).toBe(false);
+
+      await page.click('#account button[data-account="globex"]');
+      await statusIs(page, "connected");
+      expect(await page.textContent("#signed-in-as")).toBe("Signed in as Globex.");
+      const [globexNext, acmeNext] = await Promise.all([aNewCallPlaysOut(page, "globex"), aCallOfPlaysOut("acme")]);
+      await aNewCallPlaysOut(page, "globex");
+      const whileGlobex = await drawnWhile(page, "globex");
+      expect(whileGlobex.some((drawn) => drawn.kind === "card" && drawn.callId === globexNext)).toBe(true);
+      expect(whileGlobex.filter((drawn) => drawn.org !== "globex")).toEqual([]);
+      expect(whileGlobex.some((drawn) => drawn.callId === acmeNext)).toBe(false);
+      // What is on screen now is globex's only: acme's cards went with the switch.
+      expect(new Set(await page.$$eval(".call", (cards) => (cards as HTMLElement[]).map((card) => card.dataset.org)))).toEqual(new Set(["globex"]));
+
+      await page.click("#sign-out");
+      await statusIs(page, "signed-out");
+      expect([await page.isVisible("#signed-out"), await page.$$eval(".call", (cards) => cards.length)]).toEqual([true, 0]);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("ends another tab's stream when the browser signs in as someone else there, and that tab follows", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const first = await recordingPage(context);
+      await first.click('#account button[data-account="acme"]');
+      await statusIs(first, "connected");
+      const second = await recordingPage(context); // the same browser: signed in as acme too
+      await statusIs(second, "connected");
+      expect(await second.textContent("#signed-in-as")).toBe("Signed in as Acme Corp.");
+
+      await first.click('#account button[data-account="globex"]'); // revokes acme's sign-in: the second tab's stream closes (4403)
+      await second.waitForFunction(() => document.querySelector("#signed-in-as")?.textContent === "Signed in as Globex.", undefined, timeout);
+      await statusIs(second, "connected");
+      await aNewCallPlaysOut(second, "globex");
+      expect((await drawnWhile(second, "globex")).filter((drawn) => drawn.org !== "globex")).toEqual([]);
+      expect((await drawnWhile(second, "acme")).filter((drawn) => drawn.org !== "acme")).toEqual([]);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
   });
 });
 

@@ -6,6 +6,7 @@ import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { exampleDir, startExample, stopAllExamples } from "../src/example-process.js";
 import { scriptedEvents } from "../src/expected-calls.js";
+import { signInCookie } from "../src/sign-in.js";
 
 /**
  * Every example, started as its README says (`npm start` in its folder, `PORT` set, after the build
@@ -43,16 +44,18 @@ interface Example {
    * WebSocket part asserts that a handshake on the stream's path is not answered.
    */
   sseOnly?: true;
+  /** The stream needs a sign-in (the dashboard's `POST /login`): this account's. */
+  signIn?: "operator";
 }
 
 const examples: Example[] = [
-  { name: "express-dashboard", stream: "/events" },
+  { name: "express-dashboard", stream: "/events", signIn: "operator" },
   { name: "fastify", stream: "/events" },
   { name: "hono", stream: "/events" },
   { name: "next-app", stream: "/api/events", sseOnly: true },
   { name: "next-pages", stream: "/api/events" },
   { name: "node-http", stream: "/events" },
-  { name: "standalone", stream: "/events", env: () => ({ REDIS_URL: redisUrl, EVENTWIRE_STREAM: newRedisStream() }) },
+  { name: "standalone", stream: "/events", env: () => ({ REDIS_URL: redisUrl, EVENTWIRE_STREAM: newRedisStream() }), signIn: "operator" },
 ];
 
 /** The first call seen from its start to its end among `events`, if any. */
@@ -69,7 +72,7 @@ function wholeCall(events: Record<string, unknown>[]): string | undefined {
 const eventsOf = (events: Record<string, unknown>[], callId: string) => events.filter((event) => event.callId === callId).map(({ id: _id, ...event }) => event);
 
 describe("each example, started with npm start", () => {
-  for (const { name, stream, env, sseOnly } of examples) {
+  for (const { name, stream, env, sseOnly, signIn } of examples) {
     it(`${name}: serves its page, and a whole call exactly as scripted over SSE${sseOnly ? ", and no WebSocket" : " and over WebSocket"}`, async () => {
       const example = await startExample(name, { env: env?.() });
       try {
@@ -85,8 +88,15 @@ describe("each example, started with npm start", () => {
           const handshake = await rawRequest(example.port, `GET ${query} HTTP/1.1\r\nHost: 127.0.0.1\r\n${websocketHeaders}\r\n`);
           expect({ handshake, crashed: example.exit !== undefined }).toEqual({ handshake: 0, crashed: false });
         }
-        const sse = await SseClient.open(`${example.origin}${query}`);
-        const ws = sseOnly ? undefined : await WsClient.connect(`ws://127.0.0.1:${example.port}${query}`);
+        let headers: Record<string, string> = {};
+        if (signIn) {
+          const signedOut = await SseClient.open(`${example.origin}${query}`);
+          await signedOut.waitForEnd();
+          expect(signedOut.status).toBe(401);
+          headers = await signInCookie(example.origin, signIn);
+        }
+        const sse = await SseClient.open(`${example.origin}${query}`, headers);
+        const ws = sseOnly ? undefined : await WsClient.connect(`ws://127.0.0.1:${example.port}${query}`, { headers });
         const clients = ws ? [sse, ws] : [sse];
         try {
           expect([sse.status, sse.headers["content-type"]?.split(";")[0]]).toEqual([200, "text/event-stream"]);

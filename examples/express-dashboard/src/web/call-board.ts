@@ -110,6 +110,7 @@ class CallCard {
   constructor(started: StreamEvent<AgentEvents, "call.started">, onSelect: (callId: string) => void) {
     const card = (this.element = element("article", "call"));
     card.dataset.callId = started.callId;
+    card.dataset.org = started.orgId;
     card.dataset.state = "live";
     card.tabIndex = 0;
     card.title = `Watch only this call: a stream scoped with session=${started.callId}`;
@@ -123,7 +124,7 @@ class CallCard {
     avatar.dataset.agent = started.agent;
     const who = element("div", "who");
     const title = element("div", "title");
-    title.append(element("strong", "agent", started.agent), element("code", "call-id", started.callId));
+    title.append(element("strong", "agent", started.agent), element("code", "call-id", started.callId), element("span", "org", started.orgId));
     const route = element("span", "route", formatPhone(started.from));
     route.title = `${started.from} called ${started.to}`;
     who.append(title, route);

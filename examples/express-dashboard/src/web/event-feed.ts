@@ -17,6 +17,7 @@ export class EventFeed {
     row.dataset.event = event.event;
     const session = "callId" in event ? event.callId : "";
     if (session) row.dataset.session = session;
+    if ("orgId" in event) row.dataset.org = event.orgId;
     const name = element("span", "name", event.event);
     name.dataset.kind = event.event.split(".")[0];
     row.title = `received at ${formatClock(new Date())}`;

@@ -15,9 +15,18 @@ import { gapNotice } from "./gap-notice.js";
  *   new stream starts right after it, so no word is lost or shown twice.
  * - A `gap` after a reconnect (the server restarted, or we were away longer than it keeps events)
  *   rebuilds the view from what the hub retains, and says why.
+ * - Who is signed in (a cookie, see src/sign-in.ts) decides what the stream carries: a customer's
+ *   calls only, or every call for the operator. Signing in as another account starts the view
+ *   over on a new stream; the server ends the previous sign-in's streams (`hub.revoke`), so another
+ *   tab still showing them is refused, or reconnects as the new account, and follows it.
  */
 
 type Transport = "websocket" | "sse";
+/** Who is signed in, as `GET /account` says. */
+interface Account {
+  account: string;
+  label: string;
+}
 interface View {
   transport: Transport;
   /** One call's session (`session=` on the stream), or every call. */
@@ -34,12 +43,21 @@ new MetricsPanel($("#hub-metrics"));
 
 let stream: EventStream<AgentEvents> | undefined;
 let view: View = viewFromLocation();
+let account: Account | undefined;
+/** Bumped by every sign-in and sign-out here, so an answer to an older `GET /account` is dropped. */
+let accountChanges = 0;
 let received = 0;
 let gaps = 0;
 
 function open(next: View, resumeAfter: string | undefined): void {
   stream?.close();
   view = next;
+  if (!account) {
+    // Signed out: no stream until someone signs in.
+    renderView();
+    scheduleCounters();
+    return;
+  }
   feed.clear(); // the feed shows what this stream delivers
   if (resumeAfter === undefined) {
     board.clear();
@@ -55,8 +73,14 @@ function open(next: View, resumeAfter: string | undefined): void {
     reconnect: { initialDelayMs: 250, maxDelayMs: 3_000 },
   });
   stream = opened;
+  let dropped = false;
   opened.onStatus((status) => {
-    if (opened === stream) renderStatus(status, opened.error?.message);
+    if (opened !== stream) return;
+    renderStatus(status, opened.error?.message);
+    // Refused (signed out, or this sign-in revoked), or connected again after a drop (an SSE
+    // stream reconnects with whatever cookie the browser has now): which account is it now?
+    if (status === "error" || (status === "connected" && dropped)) void followAccount(status === "error");
+    dropped ||= status === "reconnecting";
   });
   opened.on("*", (event) => {
     if (opened === stream) handle(event);
@@ -88,6 +112,73 @@ function handle(event: AnyEvent<AgentEvents>): void {
       if (isCallEvent(event)) board.apply(event);
   }
   scheduleCounters();
+}
+
+async function currentAccount(): Promise<Account | undefined> {
+  const response = await fetch("/account");
+  return response.ok ? ((await response.json()) as Account) : undefined;
+}
+
+/** Signs in as `name` (POST /login) and starts the view over on that account's stream. */
+async function signInAs(name: string): Promise<void> {
+  if (account?.account === name) return;
+  accountChanges++;
+  stop();
+  const response = await fetch("/login", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ account: name }) });
+  if (!response.ok) throw new Error(`cannot sign in as ${name}: ${response.status}`);
+  show((await response.json()) as Account, { transport: view.transport });
+}
+
+async function signOut(): Promise<void> {
+  accountChanges++;
+  stop();
+  await fetch("/logout", { method: "POST" });
+  show(undefined, view);
+}
+
+/**
+ * Follows the account the browser is signed in as now (another tab may have changed it). A
+ * revocation can close this stream a moment before the browser has stored the new sign-in's
+ * cookie, so a refused stream asks a few times.
+ */
+async function followAccount(refused: boolean): Promise<void> {
+  const asked = accountChanges;
+  for (let attempt = 0; ; attempt++) {
+    const now = await currentAccount();
+    if (asked !== accountChanges) return;
+    if (now?.account !== account?.account) {
+      stop();
+      return show(now, { transport: view.transport });
+    }
+    if (!refused || attempt === 8) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function stop(): void {
+  stream?.close();
+  stream = undefined;
+}
+
+/** Shows `signedIn`'s calls on a fresh stream of `next`, or, signed out, the sign-in prompt. */
+function show(signedIn: Account | undefined, next: View): void {
+  account = signedIn;
+  for (const button of document.querySelectorAll<HTMLButtonElement>("#account button")) {
+    button.setAttribute("aria-pressed", String(button.dataset.account === signedIn?.account));
+  }
+  $("#sign-out").hidden = !signedIn;
+  $("#signed-out").hidden = !!signedIn;
+  $("#calls").hidden = !signedIn;
+  $("#signed-in-as").textContent = signedIn ? `Signed in as ${signedIn.label}.` : "";
+  board.clear();
+  feed.clear();
+  received = 0;
+  if (!signedIn) {
+    const badge = $("#status");
+    badge.dataset.status = "signed-out";
+    badge.querySelector(".label")!.textContent = "signed out";
+  }
+  open(next, undefined);
 }
 
 /** Narrows the view to one call: a stream scoped with `session=`, resuming after the last event. */
@@ -180,9 +271,15 @@ for (const button of document.querySelectorAll<HTMLButtonElement>("#transport bu
   button.addEventListener("click", () => switchTransport(button.dataset.transport as Transport));
 }
 $("#scope button").addEventListener("click", watchAll);
+for (const button of document.querySelectorAll<HTMLButtonElement>("#account button")) {
+  button.addEventListener("click", () => void signInAs(button.dataset.account!));
+}
+$("#sign-out").addEventListener("click", () => void signOut());
 $("#notice button").addEventListener("click", () => ($("#notice").hidden = true));
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape") watchAll();
 });
 
-open(view, undefined);
+const asked = accountChanges;
+const signedIn = await currentAccount();
+if (asked === accountChanges) show(signedIn, view);
