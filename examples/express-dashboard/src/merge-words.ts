@@ -5,6 +5,7 @@ type PublishedWord = {
   event: string;
   id: string;
   callId: string;
+  orgId: string;
   word: string;
   index: number;
   turn: number;
@@ -14,7 +15,8 @@ type PublishedWord = {
  * Replay compaction for the agent's words (docs/protocol.md#resume, "Replay compaction"): a run of
  * one call's consecutive `bot.word` events, replayed to a page that is catching up, is sent as one
  * `bot.word` whose `words` are the run's words in order, from `index` in `turn` on (`word` is the
- * first of them, the word at `index`, as on any `bot.word`). The page draws each of them.
+ * first of them, the word at `index`, as on any `bot.word`), with the call's `callId` and `orgId`
+ * as on every event of the call. The page draws each of them.
  *
  * A run that is not one stretch of one turn (two replies back to back, or a hole in the indexes)
  * cannot be told as a start and a list: the merge declines by throwing, and the hub sends that run
@@ -26,5 +28,5 @@ export function mergeWords(run: PublishedWord[]): MergedEvent {
   if (last.turn !== first.turn || last.index - first.index !== run.length - 1) {
     throw new Error(`call ${first.callId}: a run from turn ${first.turn} #${first.index} to turn ${last.turn} #${last.index} is not one stretch of one turn`);
   }
-  return { event: "bot.word", callId: first.callId, turn: first.turn, index: first.index, word: first.word, words: run.map((word) => word.word) };
+  return { event: "bot.word", callId: first.callId, orgId: first.orgId, turn: first.turn, index: first.index, word: first.word, words: run.map((word) => word.word) };
 }

@@ -7,6 +7,7 @@ export const drawnCalls = (page: Page): Promise<(DrawnCall & { hidden: boolean }
     (cards as HTMLElement[]).map((card) => ({
       callId: card.dataset.callId!,
       state: card.dataset.state!,
+      org: card.querySelector(".org")!.textContent!,
       agent: card.querySelector(".agent")!.textContent!,
       from: (card.querySelector(".route") as HTMLElement).title.split(" called ")[0]!,
       callerLines: [...card.querySelectorAll(".line.caller .text")].map((line) => line.textContent!),

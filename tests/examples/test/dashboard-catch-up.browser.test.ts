@@ -5,6 +5,7 @@ import { launchChromium, skipBrowserTests } from "../src/browser.js";
 import { drawnCalls } from "../src/dashboard-page.js";
 import { startExample, stopAllExamples, type ExampleProcess } from "../src/example-process.js";
 import { correctDrawings } from "../src/expected-calls.js";
+import { signInBrowser } from "../src/sign-in.js";
 
 /**
  * The live call monitor (examples/express-dashboard) catching up, in headless Chromium: opened in
@@ -67,6 +68,8 @@ describe.skipIf(skipBrowserTests)("the live call monitor catching up in headless
   const pageErrors: string[] = [];
   /** Every event the page's WebSockets received, in order. */
   const received: WireEvent[] = [];
+  /** The operator's sign-in (who watches every customer's calls): the page's, and the witnesses'. */
+  let operator: { cookie: string };
 
   beforeAll(async () => {
     demo = await startExample("express-dashboard");
@@ -74,6 +77,7 @@ describe.skipIf(skipBrowserTests)("the live call monitor catching up in headless
     await proxy.start();
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    operator = await signInBrowser(page.context(), demo.origin, "operator");
     page.on("pageerror", (error) => pageErrors.push(error.message));
     page.on("console", (message) => {
       if (message.type() === "warning") pageErrors.push(message.text());
@@ -104,7 +108,7 @@ describe.skipIf(skipBrowserTests)("the live call monitor catching up in headless
 
   it("opened mid-call, draws the calls in progress from their start with every word said so far, and no gap", async () => {
     // What the hub holds, read straight from the server, until a call is in the middle of a reply.
-    const history = await SseClient.open(`${demo.origin}/events?include=llm.tool_result&lastEventId=earliest`);
+    const history = await SseClient.open(`${demo.origin}/events?include=llm.tool_result&lastEventId=earliest`, operator);
     let soFar: WireEvent[] = [];
     let inProgress = new Map<string, number>();
     try {
@@ -143,7 +147,7 @@ describe.skipIf(skipBrowserTests)("the live call monitor catching up in headless
   it("back after a long disconnect, catches up on hundreds of words with the runs of each call merged, drawing each word once", async () => {
     await statusIs("connected");
     // A second client, straight to the server, sees what the agent says during the outage.
-    const witness = await SseClient.open(`${demo.origin}/events?include=llm.tool_result`);
+    const witness = await SseClient.open(`${demo.origin}/events?include=llm.tool_result`, operator);
     await proxy.stop();
     await statusIs("reconnecting");
     const before = witness.events.length;
