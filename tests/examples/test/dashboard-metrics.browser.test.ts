@@ -3,6 +3,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, skipBrowserTests } from "../src/browser.js";
 import { startExample, stopAllExamples, type ExampleProcess } from "../src/example-process.js";
+import { signInBrowser } from "../src/sign-in.js";
 
 /**
  * The live call monitor's metrics panel: the hub's own OpenTelemetry metrics (GET /metrics.json)
@@ -20,6 +21,7 @@ describe.skipIf(skipBrowserTests)("the live call monitor's metrics panel in head
     demo = await startExample("express-dashboard");
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    await signInBrowser(page.context(), demo.origin, "operator"); // who may watch every customer's calls
     await page.goto(`${demo.origin}/`);
   });
 
