@@ -7,8 +7,9 @@
  * - on the wire, over SSE and WebSocket: events and bytes a client opened with
  *   `lastEventId=earliest&session=<call>` is sent until the call's last event, and how long that
  *   takes (raw readers: an HTTP body, `ws` messages);
- * - in the browser demo (the dashboard's page, served by `dashboardAssets()`, in headless Chromium):
- *   time from navigation to the call's card on screen, and to its whole transcript drawn.
+ * - in the browser demo (the dashboard's page, served by `dashboardAssets()` with its sign-in, in
+ *   headless Chromium, signed in as the operator): time from navigation to the call's card on
+ *   screen, and to its whole transcript drawn.
  *
  * Medians of `--reps` runs (default 3). Server and clients share this process; Chromium is its own.
  *
@@ -22,7 +23,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { createHub } from "@eventwire/core";
-import { dashboardAssets } from "@eventwire/example-express-dashboard";
+import { authorizeSignedIn, dashboardAssets, signIn } from "@eventwire/example-express-dashboard";
 import { mergeWords } from "@eventwire/example-express-dashboard/merge-words";
 import { eventwire } from "@eventwire/express";
 import { traceEvents, type Trace, type TraceStep } from "@eventwire/test-fixtures";
@@ -49,6 +50,9 @@ const wordsPerSecond = Number(args["words-per-second"]);
 const wordsPerTurn = Number(args["words-per-turn"]);
 
 const callId = "CA_LONG";
+const orgId = "acme";
+/** The demo's sign-in cookie of its operator (who may watch every call), for the raw readers. */
+const operator = { cookie: "monitor_login=operator.bench" };
 const vocabulary = "sure let me check that for you it looks like your booking is confirmed for friday at ten thirty".split(" ");
 
 /**
@@ -56,17 +60,17 @@ const vocabulary = "sure let me check that for you it looks like your booking is
  * followed by `wordsPerTurn` words, as FakeAgent's traces script them (test-fixtures).
  */
 function longCall(): Trace {
-  const steps: TraceStep[] = [{ atMs: 0, name: "call.started", payload: { callId, from: "+14155550101", to: "+14155550100", agent: "pines" } }];
+  const steps: TraceStep[] = [{ atMs: 0, name: "call.started", payload: { callId, orgId, from: "+14155550101", to: "+14155550100", agent: "pines" } }];
   const endMs = minutes * 60_000;
   const wordMs = 1000 / wordsPerSecond;
   let atMs = 0;
   for (let turn = 1; atMs < endMs; turn++) {
-    steps.push({ atMs, name: "user.message", payload: { callId, text: `Question number ${turn}?` } });
+    steps.push({ atMs, name: "user.message", payload: { callId, orgId, text: `Question number ${turn}?` } });
     for (let index = 0; index < wordsPerTurn && atMs < endMs; index++, atMs += wordMs) {
-      steps.push({ atMs, name: "bot.word", payload: { callId, word: vocabulary[(turn + index) % vocabulary.length]!, index, turn } });
+      steps.push({ atMs, name: "bot.word", payload: { callId, orgId, word: vocabulary[(turn + index) % vocabulary.length]!, index, turn } });
     }
   }
-  steps.push({ atMs, name: "call.ended", payload: { callId, reason: "completed", durationMs: Math.round(atMs) } });
+  steps.push({ atMs, name: "call.ended", payload: { callId, orgId, reason: "completed", durationMs: Math.round(atMs) } });
   return { name: "ten-minute-call", sessionKey: "callId", steps };
 }
 
@@ -77,12 +81,13 @@ interface Served {
   server: Server;
 }
 
-/** A hub holding the whole call (history large enough), served as the dashboard's server serves it. */
+/** A hub holding the whole call (history large enough), served as the dashboard's server serves it (with its sign-in). */
 async function serve(compact: boolean, trace: Trace): Promise<Served> {
   const hub = createHub({
     sessionKey: "callId",
+    scopes: { tenant: "orgId" },
     history: { maxEvents: 50_000, maxAgeMs: 3_600_000 },
-    authorize: true,
+    authorize: authorizeSignedIn,
     ...(compact ? { compact: { "bot.word": mergeWords } } : {}),
   });
   let lastId = "";
@@ -90,6 +95,7 @@ async function serve(compact: boolean, trace: Trace): Promise<Served> {
   const app = express();
   const events = eventwire(hub, { path: "/events" });
   app.use(events);
+  app.use(signIn(hub));
   app.use(dashboardAssets());
   const server = events.attach(app.listen(0, "127.0.0.1"));
   await once(server, "listening");
@@ -109,7 +115,7 @@ const catchUpUrl = (origin: string) => `${origin}/events?session=${callId}&lastE
 function sseCatchUp({ origin, lastId }: Served): Promise<WireRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const request = http.get(catchUpUrl(origin), { headers: { accept: "text/event-stream" }, agent: false }, (response) => {
+    const request = http.get(catchUpUrl(origin), { headers: { accept: "text/event-stream", ...operator }, agent: false }, (response) => {
       let buffer = "";
       let bytes = 0;
       let events = 0;
@@ -140,7 +146,7 @@ function sseCatchUp({ origin, lastId }: Served): Promise<WireRun> {
 function webSocketCatchUp({ origin, lastId }: Served): Promise<WireRun> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const socket = new WebSocket(catchUpUrl(origin).replace(/^http/, "ws"), { perMessageDeflate: false });
+    const socket = new WebSocket(catchUpUrl(origin).replace(/^http/, "ws"), { perMessageDeflate: false, headers: operator });
     let bytes = 0;
     let events = 0;
     socket.on("message", (data: Buffer) => {
@@ -168,6 +174,9 @@ interface BrowserRun {
 async function browserCatchUp(browser: Browser, { origin }: Served, transport: "websocket" | "sse", words: number): Promise<BrowserRun> {
   const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
   try {
+    // Signed in as the operator first (the page's own POST /login), so the page opens its stream at once.
+    const signedIn = await page.request.post(`${origin}/login`, { data: { account: "operator" } });
+    if (!signedIn.ok()) throw new Error(`POST /login answered ${signedIn.status()}`);
     const query = new URLSearchParams({ session: callId, ...(transport === "sse" ? { transport } : {}) });
     await page.goto(`${origin}/?${query}`, { waitUntil: "commit" });
     const at = async (predicate: string) =>
