@@ -31,6 +31,11 @@ describe("publish validation (docs/protocol.md#events-and-publishing)", () => {
     ["a toJSON that throws a null-prototype object", { event: "x", toJSON: () => { throw Object.create(null); } }, /^publish: event "x" cannot be encoded as JSON: \[object Object\]$/],
     ["a field whose toJSON throws", { event: "x", at: { toJSON: () => { throw new RangeError("bad date"); } } }, /^publish: event "x" cannot be encoded as JSON: bad date$/],
     ["a Proxy whose traps throw", new Proxy({ event: "x" }, { ownKeys: () => { throw Object.create(null); } }), /cannot be encoded as JSON/],
+    ["a Proxy whose descriptor trap throws", new Proxy({ event: "x" }, { getOwnPropertyDescriptor: () => { throw new Error("trap"); } }), /^publish: event cannot be encoded as JSON: trap$/],
+    ["a BigInt beside a numeric event name", { event: 5, n: 1n }, /^publish: event cannot be encoded as JSON: Do not know how to serialize a BigInt$/],
+    ["a toJSON that returns undefined", { event: "x", toJSON: () => undefined }, /^publish: event "x" does not encode to a JSON object \(check its toJSON\)$/],
+    ["an event field that is not enumerable", Object.defineProperty({}, "event", { value: "x", enumerable: false }), /non-empty string "event"/],
+    ["its own id, dropped by its toJSON", { event: "x", id: "mine", toJSON: () => ({ event: "x" }) }, /"id" is reserved/],
   ];
 
   it.each(cases)("throws a TypeError at once for %s, and sends nothing", async (_name, event, message) => {
@@ -56,6 +61,28 @@ describe("publish validation (docs/protocol.md#events-and-publishing)", () => {
     });
     expect(encodePublished({ event: "x", callId: 7 }, "callId").session).toBe("7");
     expect(encodePublished({ event: "x", callId: { nested: true } }, "callId").session).toBeUndefined();
+  });
+
+  it("keeps what JSON could not encode as the TypeError's cause", () => {
+    let thrown: unknown;
+    try {
+      encodePublished({ event: "x", n: 1n }, "callId");
+    } catch (error) {
+      thrown = error;
+    }
+    expect((thrown as Error).cause).toBeInstanceOf(TypeError);
+    expect(((thrown as Error).cause as Error).message).toBe("Do not know how to serialize a BigInt");
+  });
+
+  it("routes by a finite number or a string only, and by what JSON encodes of a class instance (no prototype getter)", () => {
+    expect([Number.NaN, Number.POSITIVE_INFINITY, true].map((callId) => encodePublished({ event: "x", callId }, "callId").session)).toEqual([undefined, undefined, undefined]);
+    class Call {
+      event = "x";
+      get callId(): string {
+        return "CA_9";
+      }
+    }
+    expect(encodePublished(new Call(), "callId")).toEqual({ name: "x", session: undefined, json: '{"event":"x"}' });
   });
 
   it("puts on the wire what JSON encodes: the name and session of a toJSON or a getter", async () => {
