@@ -5,13 +5,17 @@ import { runConformance, type StartedServer } from "@eventwire/conformance";
 import express from "express";
 import { eventwire } from "../src/index.js";
 
+/** A started server and the node:http server under it (the reliability suite counts its connections). */
+export type ExpressServer = StartedServer & { readonly http: http.Server };
+
 /** Listens on `port` (0: a free one); `close` ends every connection the server still holds. */
-export async function listen(app: express.Express, path: string, attach: (server: http.Server) => void, port = 0): Promise<StartedServer> {
+export async function listen(app: express.Express, path: string, attach: (server: http.Server) => void, port = 0): Promise<ExpressServer> {
   const server = http.createServer(app);
   attach(server);
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`,
+    http: server,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
@@ -23,7 +27,7 @@ export async function listen(app: express.Express, path: string, attach: (server
 export type Express = typeof express;
 
 /** An Express app (5 unless `framework` is 4) serving `hub` with the middleware mounted on the app, at /events. */
-export function startServer(hub: Hub, port = 0, framework: Express = express): Promise<StartedServer> {
+export function startServer(hub: Hub, port = 0, framework: Express = express): Promise<ExpressServer> {
   const app = framework();
   const events = eventwire(hub);
   app.use(events);
