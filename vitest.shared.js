@@ -16,3 +16,18 @@ export const sharedTestConfig = {
     pool: "forks",
   },
 };
+
+/**
+ * The shared settings without the "module" condition, for workspaces whose tests load
+ * `@opentelemetry/api`: vitest hands the conditions to Node, and that package's "module" build
+ * imports files without extensions, which only a bundler resolves.
+ * @type {import("vitest/config").UserConfig}
+ */
+export const sharedTestConfigWithoutModule = (() => {
+  const nodeConditions = conditions.filter((condition) => condition !== "module");
+  return {
+    ...sharedTestConfig,
+    resolve: { ...sharedTestConfig.resolve, conditions: nodeConditions },
+    ssr: { ...sharedTestConfig.ssr, resolve: { ...sharedTestConfig.ssr.resolve, conditions: nodeConditions } },
+  };
+})();

@@ -1,17 +1,12 @@
 import { defineConfig } from "vitest/config";
-import { sharedTestConfig } from "../../vitest.shared.js";
+import { sharedTestConfigWithoutModule } from "../../vitest.shared.js";
 
-// Without the "module" condition: vitest hands the conditions to Node, and @opentelemetry/api's
-// "module" build imports files without extensions, which only a bundler resolves.
-const conditions = sharedTestConfig.resolve.conditions.filter((condition) => condition !== "module");
-
+// Without the "module" condition: the metrics tests load @opentelemetry/api.
 // Type tests too: `*.test-d.ts` files are checked by tsc, not run.
 export default defineConfig({
-  ...sharedTestConfig,
-  resolve: { ...sharedTestConfig.resolve, conditions },
-  ssr: { ...sharedTestConfig.ssr, resolve: { ...sharedTestConfig.ssr.resolve, conditions } },
+  ...sharedTestConfigWithoutModule,
   test: {
-    ...sharedTestConfig.test,
+    ...sharedTestConfigWithoutModule.test,
     typecheck: {
       enabled: true,
       include: ["src/**/*.test-d.ts"],

@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
-import { sharedTestConfig } from "../../vitest.shared.js";
+import { sharedTestConfigWithoutModule } from "../../vitest.shared.js";
 
+// Without the "module" condition: the Prometheus test loads @opentelemetry/api.
 export default defineConfig({
-  ...sharedTestConfig,
-  test: { ...sharedTestConfig.test, include: ["test/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
+  ...sharedTestConfigWithoutModule,
+  test: { ...sharedTestConfigWithoutModule.test, include: ["test/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
 });
