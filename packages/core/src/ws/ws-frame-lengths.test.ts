@@ -2,6 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { Frame } from "../frame.js";
 import { createHub } from "../hub.js";
 
 const quiet = { warn() {}, error() {} };
@@ -50,5 +51,25 @@ describe("WebSocket frames the hub writes itself (RFC 6455, 5.2)", () => {
     expect(bounds.filter((bound) => !expected.some((json) => Buffer.byteLength(json) === bound))).toEqual([]);
     await until(() => received.length >= expected.length || closed !== undefined, `${expected.length} events or a close`);
     expect({ closed, received }).toEqual({ closed: undefined, received: expected });
+  });
+
+  it("encodes each length in the fewest bytes, as RFC 6455 5.2 requires: 7 bits to 125, 16 bits to 65,535, then 64", () => {
+    const frameOf = (length: number) => {
+      const base = new Frame({ id: "1", name: "x", session: undefined, json: '{"event":"x","p":""}' }).ws.length;
+      return new Frame({ id: "1", name: "x", session: undefined, json: `{"event":"x","p":"${"a".repeat(length - base)}"}` });
+    };
+    const headers = [125, 126, 65_535, 65_536].map((length) => {
+      const frame = frameOf(length);
+      expect(frame.ws.length).toBe(length);
+      const header = frame.wsFrame.subarray(0, frame.wsFrame.length - length);
+      expect(frame.wsFrame.subarray(header.length).equals(frame.ws)).toBe(true);
+      return [...header];
+    });
+    expect(headers).toEqual([
+      [0x81, 125],
+      [0x81, 126, 0x00, 0x7e],
+      [0x81, 126, 0xff, 0xff],
+      [0x81, 127, 0, 0, 0, 0, 0x00, 0x01, 0x00, 0x00],
+    ]);
   });
 });
