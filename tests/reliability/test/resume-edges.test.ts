@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { closeAll, connect, LeanSseClient, streamUrl, type Transport } from "../src/clients.js";
 import { GatedBus } from "../src/gated-bus.js";
 import { publishPaced, serveHub, type Published, type ServedHub } from "../src/hubs.js";
-import { nodeHttp, servers } from "../src/servers.js";
+import { servers } from "../src/servers.js";
 
 /**
  * Issue 8, "Resume edges": at the head nothing is replayed and no gap is sent; an unknown,
@@ -180,10 +180,10 @@ describe.each(servers)("resume edges on $name", (factory) => {
   });
 });
 
-describe("resume edges when the history moves on under a replay", () => {
+describe.each(servers)("resume edges when the history moves on under a replay, on $name", (factory) => {
   it.each(transports)("a replay that stalls while its next event leaves the history says so with a gap (%s), never skips silently", async (transport) => {
     const bus = new GatedBus();
-    served = await serveHub(nodeHttp, { bus, history: { maxEvents: 300 } });
+    served = await serveHub(factory, { bus, history: { maxEvents: 300 } });
     const first = await publishPaced(served.hub, Array.from({ length: 300 }, (_, n) => ({ event: "bot.word", n })));
     // The first page (256 events) is served, then the next read waits while 600 more events push
     // the rest of that replay out of the history.

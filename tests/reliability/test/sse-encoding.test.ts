@@ -5,7 +5,7 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveHub, type ServedHub } from "../src/hubs.js";
-import { nodeHttp } from "../src/servers.js";
+import { servers } from "../src/servers.js";
 
 /**
  * Issue 8, "Hostile input": property-based fuzzing of SSE encoding, checked with an independent
@@ -108,13 +108,13 @@ describe("encodeSseEvent, read back by eventsource-parser", () => {
   });
 });
 
-describe("published events through a hub, read back by eventsource-parser and over WebSocket", () => {
+describe.each(servers)("published events through a hub on $name, read back by eventsource-parser and over WebSocket", (factory) => {
   let served: ServedHub;
   let bytes: Buffer[] = [];
   let request: http.ClientRequest;
   let ws: WsClient;
   beforeAll(async () => {
-    served = await serveHub(nodeHttp);
+    served = await serveHub(factory);
     await new Promise<void>((resolve, reject) => {
       request = http.get(served.server.url, { agent: false }, (response) => {
         response.on("data", (chunk: Buffer) => bytes.push(chunk));
