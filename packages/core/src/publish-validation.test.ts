@@ -10,12 +10,13 @@ describe("publish validation (docs/protocol.md#events-and-publishing)", () => {
   const circular: Record<string, unknown> = { event: "loop" };
   circular.self = circular;
   const cases: [string, unknown, RegExp][] = [
-    ["a string", "call.started", /must be a plain object/],
-    ["null", null, /must be a plain object/],
-    ["an array", [{ event: "x" }], /must be a plain object/],
-    ["no event field", { callId: "CA_1" }, /non-empty string "event"/],
-    ["an empty event name", { event: "" }, /non-empty string "event"/],
-    ["a numeric event name", { event: 42 }, /non-empty string "event"/],
+    ["a string", "call.started", /^publish: an event must be a plain object with a string "event" field, got "call.started"$/],
+    ["null", null, /^publish: an event must be a plain object with a string "event" field, got null$/],
+    ["an array", [{ event: "x" }], /^publish: an event must be a plain object with a string "event" field, got an array$/],
+    ["a number", 7, /^publish: an event must be a plain object with a string "event" field, got number$/],
+    ["no event field", { callId: "CA_1" }, /^publish: the event needs a non-empty string "event" field naming it, got undefined$/],
+    ["an empty event name", { event: "" }, /^publish: the event needs a non-empty string "event" field naming it, got ""$/],
+    ["a numeric event name", { event: 42 }, /^publish: the event needs a non-empty string "event" field naming it, got number$/],
     ["its own id", { event: "x", id: "mine" }, /event field "id" is reserved for the stream position; rename it/],
     ["an id set to undefined", { event: "x", id: undefined }, /"id" is reserved/],
     ["a BigInt", { event: "x", count: 10n }, /cannot be encoded as JSON/],
@@ -74,7 +75,7 @@ describe("publish validation (docs/protocol.md#events-and-publishing)", () => {
     expect(((thrown as Error).cause as Error).message).toBe("Do not know how to serialize a BigInt");
   });
 
-  it("routes by a finite number or a string only, and by what JSON encodes of a class instance (no prototype getter)", () => {
+  it("routes by a finite number or a string only, and by what JSON encodes: no prototype getter, no non-enumerable field", () => {
     expect([Number.NaN, Number.POSITIVE_INFINITY, true].map((callId) => encodePublished({ event: "x", callId }, "callId").session)).toEqual([undefined, undefined, undefined]);
     class Call {
       event = "x";
@@ -83,6 +84,8 @@ describe("publish validation (docs/protocol.md#events-and-publishing)", () => {
       }
     }
     expect(encodePublished(new Call(), "callId")).toEqual({ name: "x", session: undefined, json: '{"event":"x"}' });
+    const hidden = Object.defineProperty({ event: "x" }, "callId", { value: "CA_4", enumerable: false });
+    expect(encodePublished(hidden, "callId")).toEqual({ name: "x", session: undefined, json: '{"event":"x"}' });
   });
 
   it("puts on the wire what JSON encodes: the name and session of a toJSON or a getter", async () => {
