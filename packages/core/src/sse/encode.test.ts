@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encodeSseComment, encodeSseEvent, encodeSseRetry } from "./encode.js";
+import { encodeSseComment, encodeSseEvent, encodeSseRetry, sseEventName } from "./encode.js";
 
 describe("encodeSseEvent", () => {
   it("writes id, then one data line per line of data, then a blank line", () => {
@@ -27,9 +27,20 @@ describe("encodeSseEvent", () => {
   it.each([["id", { id: "a\nb", data: "" }], ["id", { id: "a\rb", data: "" }], ["event", { event: "x\r\ny", data: "" }], ["id", { id: "a\0b", data: "" }]])(
     "rejects CR, LF and NUL in %s",
     (field, message) => {
-      expect(() => encodeSseEvent(message)).toThrow(new RegExp(`SSE ${field} cannot contain`));
+      expect(() => encodeSseEvent(message)).toThrow(new TypeError(`SSE ${field} cannot contain CR, LF or NUL: ${JSON.stringify((message as Record<string, string>)[field])}`));
     },
   );
+
+  it("writes id, event and data in that order, with comment lines split on CR and CRLF too", () => {
+    expect(encodeSseEvent({ id: "7", event: "e", data: "a\r\nb" })).toBe("id: 7\nevent: e\ndata: a\ndata: b\n\n");
+    expect(encodeSseComment("a\rb\r\nc")).toBe(": a\n: b\n: c\n\n");
+  });
+});
+
+describe("sseEventName", () => {
+  it("keeps a name an event line can carry, and drops one with CR, LF or NUL", () => {
+    expect(["call.started", "a b:c", "a\nb", "a\rb", "a\0b"].map(sseEventName)).toEqual(["call.started", "a b:c", undefined, undefined, undefined]);
+  });
 });
 
 describe("encodeSseComment and encodeSseRetry", () => {
@@ -40,5 +51,6 @@ describe("encodeSseComment and encodeSseRetry", () => {
 
   it("writes whole milliseconds", () => {
     expect(encodeSseRetry(1500.7)).toBe("retry: 1500\n\n");
+    expect([encodeSseRetry(-5), encodeSseRetry(0)]).toEqual(["retry: 0\n\n", "retry: 0\n\n"]);
   });
 });
