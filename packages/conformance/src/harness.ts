@@ -44,6 +44,13 @@ export interface Capabilities {
    * close frame (Deno).
    */
   invalidUtf8Close?: 1007 | 1006;
+  /**
+   * Whether the runtime's WebSocket refuses a message over `limits.maxMessageBytes` on its header,
+   * before buffering its payload. Default true (`ws` given `hub.wsServerOptions`, Bun given
+   * `maxPayloadLength`); false where the WebSocket takes no size limit (Deno): the message is then
+   * buffered whole before the hub closes with 1009.
+   */
+  messageLimitOnHeader?: boolean;
 }
 
 export interface ConformanceOptions {

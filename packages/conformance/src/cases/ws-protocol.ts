@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { publishAll, withIds, type Harness } from "../harness.js";
+import { clientTextFrame, rawWebSocketOutcome } from "../raw-websocket.js";
 import { delay, until } from "../wait.js";
 
 /**
@@ -97,6 +98,16 @@ export function wsProtocolCases(harness: () => Harness): void {
       await client.waitForMessages(1);
       client.send({ action: "ping", pad: "x".repeat(2000) });
       expect(await client.waitForClose()).toBe(1009);
+    });
+
+    it("closes with 1009 on the header of a message over maxMessageBytes, before its payload arrives", async () => {
+      // The server's WebSocket must be given the hub's limits (hub.wsServerOptions, as each adapter's
+      // README sets it up): without them it buffers up to its own (ws: 100 MiB) and waits here for
+      // the 1,025 bytes that never come. Where the runtime takes no limit (Deno), the whole message.
+      const served = await harness().serve({ limits: { maxMessageBytes: 1024 } });
+      const onHeader = harness().capabilities.messageLimitOnHeader ?? true;
+      const frame = onHeader ? clientTextFrame("", 1025) : clientTextFrame(`{"action":"ping","pad":"${"x".repeat(1025 - 26)}"}`);
+      expect(await rawWebSocketOutcome(served.wsUrl(), frame, 5_000)).toBe(1009);
     });
 
     it("closes with 1007 on invalid UTF-8", async () => {

@@ -7,7 +7,7 @@ import { eventwire } from "../../src/index.js";
 
 // The part of Bun's API used here (this package's types are Node's).
 declare const Bun: {
-  serve(options: { port: number; hostname: string; fetch: (request: Request, server: unknown) => Response | Promise<Response>; websocket: object & { idleTimeout?: number } }): {
+  serve(options: { port: number; hostname: string; fetch: (request: Request, server: unknown) => Response | Promise<Response>; websocket: object & { idleTimeout?: number; maxPayloadLength?: number } }): {
     port: number;
     stop(closeActiveConnections?: boolean): Promise<void>;
   };
@@ -19,6 +19,8 @@ hostHubs(async (hub) => {
   // Bun pings an idle WebSocket itself and drops one that stays silent: its idleTimeout, in seconds,
   // set from the hub's heartbeat (hono/bun reports no pong to the hub).
   const idleTimeout = Math.ceil(hub.options.heartbeatMs / 1_000);
-  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch, websocket: { ...websocket, idleTimeout } });
+  // The hub's message limit, which Bun then applies on a message's header (its default is 16 MiB).
+  const maxPayloadLength = hub.options.limits.maxMessageBytes;
+  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch, websocket: { ...websocket, idleTimeout, maxPayloadLength } });
   return { url: `http://127.0.0.1:${server.port}/events`, close: () => server.stop(true) };
 });
