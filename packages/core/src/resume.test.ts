@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { BusReadResult } from "./bus/bus.js";
 import { memoryBus } from "./bus/memory-bus.js";
 import type { Connection } from "./connection.js";
+import { ReplayCompactor } from "./compaction.js";
 import { catchUp } from "./resume.js";
 
 /** What a replay writes, in order: event ids, and control messages as JSON. */
@@ -148,5 +149,18 @@ describe("catchUp (docs/protocol.md#resume)", () => {
     let wentLive = false;
     await catchUp(connection, ids[0]!, { bus, optIn: new Set(), highWaterBytes: 1 << 20, dispatchedThrough: () => ids.at(-1), goLive: () => (wentLive = true) });
     expect({ written, wentLive }).toEqual({ written: [...ids.slice(1, 257), JSON.stringify({ event: "gap", lastEventId: ids[256], reason: "reset" })], wentLive: true });
+  });
+
+  it("compacts runs of one name: two compacted names in a row in one session are two runs", async () => {
+    const bus = memoryBus();
+    await bus.open({ history: { maxEvents: 100, maxAgeMs: 60_000 }, onEvent() {}, onError() {} });
+    const ids: string[] = [];
+    for (const name of ["start", "a", "a", "b", "b"]) ids.push(await bus.publish({ name, session: "S", json: `{"event":"${name}","callId":"S"}` }));
+    const merge = (run: { event: string }[]) => ({ ...run.at(-1)!, merged: run.length });
+    const compactor = new ReplayCompactor({ a: merge, b: merge }, "callId", { warn() {}, error() {} });
+    const { connection, written } = recordingConnection();
+    await catchUp(connection, ids[0]!, { bus, optIn: new Set(), highWaterBytes: 1 << 20, dispatchedThrough: () => ids.at(-1), goLive: () => {}, compactor });
+    // Each merged event carries the id of its run's last event.
+    expect(written).toEqual([ids[2], ids[4]]);
   });
 });
