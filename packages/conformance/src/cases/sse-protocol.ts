@@ -1,6 +1,6 @@
 import { EventSource } from "eventsource";
 import { describe, expect, it } from "vitest";
-import { publishAll, withIds, type Harness } from "../harness.js";
+import { openStream, publishAll, refusal, withIds, type Harness } from "../harness.js";
 import { until } from "../wait.js";
 
 const awkward = [
@@ -52,6 +52,21 @@ export function sseProtocolCases(harness: () => Harness): void {
       expect(client.messages).toEqual(withIds(events, ids).map((e) => JSON.parse(JSON.stringify(e))));
       expect(client.raw).not.toMatch(/\r/);
       expect(client.raw).not.toMatch(/[\u2028\u2029]/);
+    });
+
+    it("serves a query of 2,000 event patterns, filtered by them, and refuses a 600-character session with 400 bad_request", async () => {
+      // A request line of about 14 KB: under Node's 16 KB header limit, which bounds the patterns.
+      const served = await harness().serve();
+      const patterns = Array.from({ length: 2_000 }, (_, i) => `e${i}*`).join(",");
+      const client = await openStream(harness(), "sse", served, `events=${patterns}`);
+      expect(await refusal(harness(), "sse", served, `session=${"s".repeat(600)}`)).toEqual({
+        status: 400,
+        body: { error: "bad_request", message: '"session" must be 1 to 512 characters' },
+      });
+      const events = [{ event: "f.x" }, { event: "x.e1" }, { event: "e1999.x" }];
+      const ids = await publishAll(served.hub, events);
+      await client.waitForMessages(1);
+      expect(client.messages).toEqual(withIds([events[2]!], [ids[2]!]));
     });
 
     it("sends a keepalive comment every heartbeatMs", async () => {
