@@ -3,6 +3,7 @@ import { authorizationCases } from "./cases/authorization.js";
 import { deliveryCases } from "./cases/delivery.js";
 import { gapReasonCases } from "./cases/gap-reasons.js";
 import { lateJoinCases } from "./cases/late-join.js";
+import { publishedPayloadCases } from "./cases/published-payloads.js";
 import { replayCompactionCases } from "./cases/replay-compaction.js";
 import { resumeCases } from "./cases/resume.js";
 import { scopeCases } from "./cases/scopes.js";
@@ -88,6 +89,7 @@ function allCases(makeHarness: () => Harness, offered: readonly Transport[]): vo
   deliveryCases(current, offered);
   sseProtocolCases(current);
   sseEventLineCases(current, offered);
+  publishedPayloadCases(current, offered);
   if (offered.includes("websocket")) wsProtocolCases(current);
   else websocketNotOfferedCases(current);
   authorizationCases(current, offered);
