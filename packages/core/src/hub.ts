@@ -94,9 +94,7 @@ export class Hub<K extends string = string> {
       this.#opened = undefined;
     });
     this.#opened.catch((error) => this.options.logger.error("[eventwire] the bus failed to open", error));
-    this.#heartbeat = unrefTimer(setInterval(() => {
-      for (const connection of this.#connections) connection.heartbeat();
-    }, this.options.heartbeatMs));
+    this.#heartbeat = unrefTimer(setInterval(() => sweepHeartbeats([...this.#connections], this.options.heartbeatMs), this.options.heartbeatMs));
   }
 
   /** Resolves once the bus is open (publishing before that is queued, in order). */
@@ -510,6 +508,27 @@ export class Hub<K extends string = string> {
 /** Creates a hub (docs/protocol.md#events-and-publishing); the names of `options.scopes` become the scopes its grants and streams may name. */
 export function createHub<K extends string = never>(options: HubOptions<K> = {}): Hub<K> {
   return new Hub<K>(options);
+}
+
+/**
+ * Connections one turn of the heartbeat sweep pings or keeps alive. Each is a socket write (10-15 µs
+ * here), and each ping makes its client answer: a hub of 16,000 streams swept in one turn stalled
+ * every delivery for half a second, and its clients' pong storm after it, the p99 of a
+ * 50,000-connection run (bench/BENCHMARKS.md). Batches spread over the first half of the interval
+ * make a sweep many short turns, and a connection is still pinged once per `heartbeatMs`.
+ */
+export const heartbeatBatch = 256;
+
+/** Heartbeats `connections` (a snapshot), `heartbeatBatch` per turn, the batches spread over half of `intervalMs`. */
+function sweepHeartbeats(connections: readonly Connection[], intervalMs: number, from = 0): void {
+  const end = Math.min(from + heartbeatBatch, connections.length);
+  for (let i = from; i < end; i++) {
+    const connection = connections[i]!;
+    if (!connection.closed) connection.heartbeat();
+  }
+  if (end >= connections.length) return;
+  const spacingMs = Math.floor(intervalMs / 2 / Math.ceil(connections.length / heartbeatBatch));
+  setTimeout(sweepHeartbeats, spacingMs, connections, intervalMs, end);
 }
 
 /** A socket's 'error' listener that ends it (called with the socket as `this`). */
