@@ -25,24 +25,27 @@ describe("the heartbeat sweep (docs/protocol.md#load-and-bad-input)", () => {
     const pings: number[] = [];
     /** Pings made in the turn in which the sweep began, read by a timer set in that turn. */
     let firstTurn: number | undefined;
+    class AnsweringPeer implements WebSocketPeer {
+      open = true;
+      bufferedAmount = 0;
+      inbox!: WebSocketInbox;
+      constructor(readonly index: number) {}
+      send(): void {}
+      close(): void {
+        this.open = false;
+        setTimeout(() => this.inbox.closed(), 0); // a runtime reports the close on a later turn
+      }
+      ping(): void {
+        if (pings.length === 0) {
+          // Timers of one delay run in the order they were set: this one before the sweep's next batch.
+          setTimeout(() => (firstTurn ??= pings.length), 0);
+        }
+        pings.push(this.index);
+        this.inbox.pong(); // answers at once, as a live browser would
+      }
+    }
     const peers = Array.from({ length: count }, (_, index) => {
-      const peer: WebSocketPeer & { inbox?: WebSocketInbox } = {
-        open: true,
-        bufferedAmount: 0,
-        send() {},
-        close() {
-          peer.open = false;
-          setTimeout(() => peer.inbox!.closed(), 0); // a runtime reports the close on a later turn
-        },
-        ping() {
-          if (pings.length === 0) {
-            // Timers of one delay run in the order they were set: this one before the sweep's next batch.
-            setTimeout(() => (firstTurn ??= pings.length), 0);
-          }
-          pings.push(index);
-          peer.inbox!.pong(); // answers at once, as a live browser would
-        },
-      };
+      const peer = new AnsweringPeer(index);
       peer.inbox = hub.openWebSocket(peer, { request: { method: "GET", url: "/events", headers: {} } });
       return peer;
     });
