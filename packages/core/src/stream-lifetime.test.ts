@@ -96,6 +96,20 @@ describe("createHub({ maxStreamMs })", () => {
     expect(hub.stats().connections).toEqual({ sse: 0, websocket: 0 });
   });
 
+  it.each([
+    ["maxStreamMs", 100, 60_000, 1012],
+    ["the grant's expiresAt", 60_000, 100, 4419],
+  ])("ends a stream at whichever comes first of maxStreamMs and expiresAt: %s", async (_first, maxStreamMs, expiresInMs, closeCode) => {
+    const hub = createHub({ authorize: () => ({ expiresAt: Date.now() + expiresInMs }), logger: quiet, maxStreamMs });
+    const socket = await openWs(await served(hub));
+    let code: number | undefined;
+    socket.once("close", (closed) => (code = closed));
+    // The later one is a minute away: a stream still open after 5 s kept the wrong end.
+    const deadline = Date.now() + 5_000;
+    while (code === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(code).toBe(closeCode);
+  });
+
   it.each([-1, Number.NaN, 2 ** 31, Number.POSITIVE_INFINITY, "60000"])("refuses maxStreamMs %s", (maxStreamMs) => {
     expect(() => createHub({ logger: quiet, maxStreamMs: maxStreamMs as number })).toThrow(
       new TypeError(`createHub: maxStreamMs must be 0 (streams live until closed) or a number of ms up to 2147483647, got ${String(maxStreamMs)}`),
