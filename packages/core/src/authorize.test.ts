@@ -44,6 +44,11 @@ describe("checkGrant", () => {
 });
 
 describe("Refusal", () => {
+  it("is recognised by its brand, and null, undefined or a primitive is no refusal", () => {
+    expect([null, undefined, 7, "Refusal", {}].map((value) => value instanceof Refusal)).toEqual([false, false, false, false, false]);
+    expect(new Refusal(403, "forbidden", "no") instanceof Refusal).toBe(true);
+  });
+
   it("closes a WebSocket with the code of its status", () => {
     const statuses = [400, 401, 403, 405, 500, 503] as const;
     expect(statuses.map((status) => new Refusal(status, "c", "m").closeCode)).toEqual([4400, 4401, 4403, 4400, 1011, 1013]);
