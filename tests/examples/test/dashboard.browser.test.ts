@@ -1,12 +1,12 @@
 import { resolve } from "node:path";
-import { SseClient, until } from "@eventwire/conformance";
+import { SseClient, TcpProxy, until } from "@eventwire/conformance";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, skipBrowserTests } from "../src/browser.js";
 import { exampleDir, startExample, stopAllExamples, type ExampleProcess } from "../src/example-process.js";
 import { correctDrawings, type DrawnCall } from "../src/expected-calls.js";
+import { drawnCalls as drawnCallsOn } from "../src/dashboard-page.js";
 import { signInCookie } from "../src/sign-in.js";
-import { TcpProxy } from "@eventwire/conformance";
 
 /**
  * The live call monitor (examples/express-dashboard), started with `npm start` as a user would, in
@@ -58,27 +58,7 @@ describe.skipIf(skipBrowserTests)("the live call monitor in headless Chromium", 
   });
 
   /** Every call card on the page, as drawn. */
-  const drawnCalls = (): Promise<(DrawnCall & { hidden: boolean })[]> =>
-    page.$$eval(".call", (cards) =>
-      (cards as HTMLElement[]).map((card) => ({
-        callId: card.dataset.callId!,
-        state: card.dataset.state!,
-        org: card.querySelector(".org")!.textContent!,
-        agent: card.querySelector(".agent")!.textContent!,
-        from: (card.querySelector(".route") as HTMLElement).title.split(" called ")[0]!,
-        callerLines: [...card.querySelectorAll(".line.caller .text")].map((line) => line.textContent!),
-        tools: [...card.querySelectorAll(".tool")].map((tool) => ({
-          name: tool.querySelector(".tool-name")!.textContent!,
-          result: tool.querySelector(".result.pending") ? null : tool.querySelector(".result .value")!.textContent!,
-        })),
-        replies: [...card.querySelectorAll<HTMLElement>(".line.bot")].map((line) => ({
-          turn: Number(line.dataset.turn),
-          words: [...line.querySelectorAll(".word")].map((word) => word.textContent!),
-        })),
-        anomaly: card.classList.contains("anomaly"),
-        hidden: card.hidden,
-      })),
-    );
+  const drawnCalls = () => drawnCallsOn(page);
 
   /** Each call on screen is drawn exactly as its script says, up to where it is: nothing lost, doubled or out of order. */
   async function expectCallsDrawnAsScripted(): Promise<(DrawnCall & { hidden: boolean })[]> {
