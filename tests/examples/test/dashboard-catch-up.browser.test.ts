@@ -153,7 +153,6 @@ describe.skipIf(skipBrowserTests)("the live call monitor catching up in headless
     const before = witness.events.length;
     await until(() => witness.events.slice(before).filter(isWord).length >= 300, "the agent to speak 300 words during the outage", 60_000);
     const missed = witness.events.slice(before) as WireEvent[];
-    witness.close();
     const receivedBefore = received.length;
     await proxy.start();
     await statusIs("connected");
@@ -164,11 +163,18 @@ describe.skipIf(skipBrowserTests)("the live call monitor catching up in headless
       timeout,
     );
 
-    // The replay: what the page received after the reconnect, up to the last event it missed. It
-    // is exactly what the page missed (what the witness saw after the page's last event), each run
-    // of one call's words that went out back to back merged into one event.
+    // The replay: what the page received after the reconnect, through the first event that covers
+    // the last one it missed (a merged run carries its last word's id, and the run that holds the
+    // last missed word may go on past it: the agent kept talking until the page was back). It is
+    // exactly what the page missed (what the witness saw after the page's last event), each run of
+    // one call's words that went out back to back merged into one event.
     const resumedAfter = seqOf(received.slice(0, receivedBefore).findLast((event) => event.id !== undefined)!.id);
-    const through = seqOf(missed.at(-1)!.id);
+    const lastMissed = seqOf(missed.at(-1)!.id);
+    const covering = () => received.slice(receivedBefore).find((event) => event.id !== undefined && seqOf(event.id) >= lastMissed);
+    await until(() => covering() !== undefined, "the page to receive the event that covers the last one it missed", 10_000);
+    const through = seqOf(covering()!.id);
+    await until(() => witness.events.some((event) => event.id !== undefined && seqOf(event.id) >= through), "the witness to see the replay's last event", 10_000);
+    witness.close();
     const inRange = (event: WireEvent) => event.id !== undefined && seqOf(event.id) > resumedAfter && seqOf(event.id) <= through;
     const replay = received.slice(receivedBefore).filter(inRange);
     const expected = compacted((witness.events as WireEvent[]).filter(inRange));
