@@ -52,6 +52,56 @@ async function throughMarker(clients: StreamClient[], published: Published[], se
 const runOf = (id: string) => id.slice(0, id.lastIndexOf("-"));
 const seqOf = (id: string) => Number(id.slice(id.lastIndexOf("-") + 1));
 
+/** The history bound of the lastEventId property: of its 12 seeded events the oldest 4 have left. */
+const maxEvents = 8;
+
+/** A lastEventId by how it is made, so its expected answer follows from its kind, not from parsing it. */
+type DescribedId =
+  | { kind: "retained"; back: number }
+  | { kind: "expired"; position: number }
+  | { kind: "future"; ahead: number }
+  | { kind: "earlier run"; seq: number }
+  | { kind: "malformed sequence"; sequence: string }
+  | { kind: "garbage"; id: string };
+
+const lastEventIds: fc.Arbitrary<DescribedId> = fc.oneof(
+  // `back` 0 is the newest id, `maxEvents` the one just before the oldest retained event: both resume exactly.
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant("retained" as const), back: fc.integer({ min: 0, max: maxEvents }) }) },
+  fc.record({ kind: fc.constant("expired" as const), position: fc.nat(2) }),
+  fc.record({ kind: fc.constant("future" as const), ahead: fc.nat() }),
+  fc.record({ kind: fc.constant("earlier run" as const), seq: fc.nat() }),
+  fc.record({
+    kind: fc.constant("malformed sequence" as const),
+    sequence: fc.oneof(fc.constantFrom("", "-1", "1.5", "1e1", "0x2", " 2", "2 ", "9007199254740993"), fc.string({ unit: "binary", maxLength: 20 }).filter((s) => !/^[0-9]{1,15}$/.test(s))),
+  }),
+  fc.record({ kind: fc.constant("garbage" as const), id: fc.string({ unit: "binary", maxLength: 64 }).filter((id) => id !== "earliest") }),
+);
+
+/**
+ * The id `described` names in `published` (every event so far, ids of the hub's run), the gap
+ * docs/protocol.md#resume gives it, and the events replayed after it (before the view's filter).
+ */
+function resolveId(described: DescribedId, published: Published[], earlierRun: string): { lastEventId: string; gap?: GapReason; replayed: Published[] } {
+  const newest = published.at(-1)!.id;
+  const retained = published.slice(-maxEvents);
+  switch (described.kind) {
+    case "retained": {
+      const at = published.length - 1 - described.back;
+      return { lastEventId: published[at]!.id, replayed: published.slice(at + 1) };
+    }
+    case "expired":
+      return { lastEventId: published[described.position]!.id, gap: "expired", replayed: retained };
+    case "future":
+      return { lastEventId: `${runOf(newest)}-${seqOf(newest) + 1 + described.ahead}`, gap: "unknown", replayed: retained };
+    case "earlier run":
+      return { lastEventId: `${earlierRun}-${described.seq}`, gap: "reset", replayed: retained };
+    case "malformed sequence":
+      return { lastEventId: `${runOf(newest)}-${described.sequence}`, gap: "unknown", replayed: retained };
+    case "garbage":
+      return { lastEventId: described.id, gap: "unknown", replayed: retained };
+  }
+}
+
 describe.each(servers)("resume edges on $name", (factory) => {
   describe.each(transports)("over %s", (transport) => {
     it("at the head: nothing replayed, no gap, then live events (query, and the Last-Event-ID header on SSE)", async () => {
@@ -129,15 +179,23 @@ describe.each(servers)("resume edges on $name", (factory) => {
       }
     });
 
-    it("any random lastEventId (a property): exactly one gap naming it, then every retained event, then live", async () => {
-      served = await serveHub(factory);
-      const published = await publishPaced(served.hub, seedEvents);
+    it("any lastEventId (a property): a retained one replays exactly what follows it, any other gets its gap and every retained match; then live, nothing more", async () => {
+      const earlier = createHub({ authorize: true, logger: { warn() {}, error() {} } });
+      const earlierRun = runOf(await earlier.publish({ event: "x" }));
+      await earlier.close();
+      served = await serveHub(factory, { history: { maxEvents } });
+      const published = await publishPaced(served.hub, [...seedEvents, ...seedEvents]);
       await fc.assert(
-        fc.asyncProperty(fc.string({ unit: "binary", maxLength: 64 }), async (lastEventId) => {
-          const client = await open(transport, `lastEventId=${encodeURIComponent(lastEventId)}`);
+        fc.asyncProperty(lastEventIds, fc.constantFrom(undefined, "S1"), async (described, session) => {
+          const { lastEventId, gap, replayed } = resolveId(described, published, earlierRun);
+          const view = (e: Published) => session === undefined || e.sessionId === session;
+          const client = await open(transport, `${session ? `session=${session}&` : ""}lastEventId=${encodeURIComponent(lastEventId)}`);
           try {
-            await client.waitForMessages(1 + published.length);
-            expect(client.messages.slice(0, 1 + published.length)).toEqual([{ event: "gap", lastEventId, reason: "unknown" }, ...published]);
+            const live = { event: "bot.word", sessionId: "S1", n: published.length };
+            published.push({ ...live, id: await served!.hub.publish(live) });
+            const marker = await throughMarker([client], published, "S1");
+            const expected = [...(gap ? [{ event: "gap", lastEventId, reason: gap }] : []), ...replayed.filter(view), published.at(-2), marker];
+            expect({ described, session, got: client.messages }).toEqual({ described, session, got: expected });
           } finally {
             client.close();
           }
