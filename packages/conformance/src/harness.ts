@@ -51,7 +51,23 @@ export interface Capabilities {
    * buffered whole before the hub closes with 1009.
    */
   messageLimitOnHeader?: boolean;
+  /**
+   * How the framework routes request targets near the stream's path (cases/request-heads.ts), where
+   * it differs from the bare node:http server's: there only the exact path is the stream, and any
+   * other target, however encoded, gets 404. Per kind of target: `"stream"` (served as the stream),
+   * the framework's status, or `"unanswered"` (left without an answer), for both transports or one each.
+   */
+  routing?: Partial<Record<TargetKind, TargetAnswer | { sse: TargetAnswer; websocket: TargetAnswer }>>;
 }
+
+/**
+ * Targets a router may take for the stream's path or not: `/events/`, `/%65vents`, `/events%zz`,
+ * `/x/../events`; another path with a double slash (`/zz-a//b`); and `"elsewhere"`, any other path
+ * (`/EVENTS`, `/eventsx`, `/zz-a/b`).
+ */
+export type TargetKind = "trailing slash" | "percent-encoded" | "undecodable" | "dot segments" | "double slash" | "elsewhere";
+/** Served as the stream, answered with this status, or left unanswered (no status line within half a second). */
+export type TargetAnswer = "stream" | "unanswered" | number;
 
 export interface ConformanceOptions {
   /**

@@ -5,6 +5,7 @@ import { gapReasonCases } from "./cases/gap-reasons.js";
 import { lateJoinCases } from "./cases/late-join.js";
 import { publishedPayloadCases } from "./cases/published-payloads.js";
 import { replayCompactionCases } from "./cases/replay-compaction.js";
+import { requestHeadCases } from "./cases/request-heads.js";
 import { resumeCases } from "./cases/resume.js";
 import { scopeCases } from "./cases/scopes.js";
 import { shutdownCases } from "./cases/shutdown.js";
@@ -19,7 +20,7 @@ import { Harness, transports, type ConformanceOptions, type ServerFactory, type 
 import { RuntimeProcess, type RuntimeCommand } from "./remote/runtime-process.js";
 
 export { Harness, RecordingLogger, openStream, publishAll, refusal, withIds, transports } from "./harness.js";
-export type { Capabilities, ConformanceOptions, HubHost, Served, ServerFactory, StartedServer, StreamClient, Transport } from "./harness.js";
+export type { Capabilities, ConformanceOptions, TargetAnswer, TargetKind, HubHost, Served, ServerFactory, StartedServer, StreamClient, Transport } from "./harness.js";
 export type { ServedHub } from "./served-hub.js";
 export { RemoteHub, RuntimeProcess, type RuntimeCommand } from "./remote/runtime-process.js";
 export { ClientScope } from "./client-scope.js";
@@ -102,4 +103,5 @@ function allCases(makeHarness: () => Harness, offered: readonly Transport[]): vo
   shutdownCases(current, offered);
   streamLifetimeCases(current, offered);
   thirdPartyClientCases(current, offered);
+  requestHeadCases(current, offered);
 }

@@ -10,12 +10,16 @@ import type { ServerFactory, StartedServer } from "./harness.js";
  * suite that watches its connections).
  */
 export async function nodeHttpServer(hub: Hub, port = 0): Promise<StartedServer & { readonly http: http.Server }> {
+  // The path, query aside; `new URL` would throw on a target a client may send (`//[`, say).
+  const atEvents = (request: http.IncomingMessage) => (request.url ?? "/").split("?", 1)[0] === "/events";
   const server = http.createServer((request, response) => {
-    // The path, query aside; `new URL` would throw on a target a client may send (`//[`, say).
-    if ((request.url ?? "/").split("?", 1)[0] === "/events") void hub.sse(request, response);
+    if (atEvents(request)) void hub.sse(request, response);
     else response.writeHead(404).end();
   });
-  server.on("upgrade", (request, socket, head) => hub.handleUpgrade(request, socket, head));
+  server.on("upgrade", (request, socket, head) => {
+    if (atEvents(request)) hub.handleUpgrade(request, socket, head);
+    else socket.on("error", () => socket.destroy()).end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  });
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`,

@@ -37,7 +37,9 @@ export function startServer(hub: Hub, port = 0, framework: Express = express): P
 
 /** The whole conformance suite on an Express app of `framework`, the middleware on the app and on a Router under /api. */
 export function runExpressConformance(name: string, framework: Express): void {
-  runConformance(`${name} app`, (hub) => startServer(hub, 0, framework));
+  // Express routes `/events/` and `/events//` to the middleware at `/events` (non-strict routing).
+  const capabilities = { routing: { "trailing slash": "stream" } } as const;
+  runConformance(`${name} app`, (hub) => startServer(hub, 0, framework), { capabilities });
   // The stream is at /api/events: the middleware on a Router mounted under a prefix.
   runConformance(`${name} router under /api`, async (hub) => {
     const app = framework();
@@ -46,5 +48,5 @@ export function runExpressConformance(name: string, framework: Express): void {
     router.use(events);
     app.use("/api", router);
     return listen(app, "/api/events", (server) => events.attach(server));
-  });
+  }, { capabilities });
 }
