@@ -1,11 +1,11 @@
 import { SseClient, TcpProxy, until } from "@eventwire/conformance";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { launchChromium, skipBrowserTests } from "../src/browser.js";
-import { drawnCalls } from "../src/dashboard-page.js";
+import { dashboardPage, drawnCalls, statusIs, waitInPage, type DashboardPage } from "../src/dashboard-page.js";
 import { startExample, stopAllExamples, type ExampleProcess } from "../src/example-process.js";
-import { correctDrawings } from "../src/expected-calls.js";
-import { signInBrowser } from "../src/sign-in.js";
+import { correctDrawings, type DrawnCall } from "../src/expected-calls.js";
+import { signInCookie } from "../src/sign-in.js";
 
 /**
  * The live call monitor (examples/express-dashboard) catching up, in headless Chromium: opened in
@@ -14,8 +14,6 @@ import { signInBrowser } from "../src/sign-in.js";
  * a few events (`compact: { "bot.word": mergeWords }`), drawing each of them once
  * (docs/protocol.md#resume). The browser reaches the server through a TCP relay that the test cuts.
  */
-const timeout = { timeout: 20_000 };
-
 type WireEvent = Record<string, unknown> & { event: string };
 
 const isWord = (event: Record<string, unknown>) => event.event === "bot.word";
@@ -64,11 +62,12 @@ describe.skipIf(skipBrowserTests)("the live call monitor catching up in headless
   let demo: ExampleProcess;
   let proxy: TcpProxy;
   let browser: Browser;
+  /** This test's page, signed in as the operator (who watches every customer's calls), in a context of its own. */
+  let dashboard: DashboardPage;
   let page: Page;
-  const pageErrors: string[] = [];
-  /** Every event the page's WebSockets received, in order. */
-  const received: WireEvent[] = [];
-  /** The operator's sign-in (who watches every customer's calls): the page's, and the witnesses'. */
+  /** Every event this test's page's WebSockets received, in order. */
+  let received: WireEvent[];
+  /** The operator's sign-in, for the witnesses. */
   let operator: { cookie: string };
 
   beforeAll(async () => {
@@ -76,17 +75,22 @@ describe.skipIf(skipBrowserTests)("the live call monitor catching up in headless
     proxy = new TcpProxy(demo.port);
     await proxy.start();
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-    operator = await signInBrowser(page.context(), demo.origin, "operator");
-    page.on("pageerror", (error) => pageErrors.push(error.message));
-    page.on("console", (message) => {
-      if (message.type() === "warning") pageErrors.push(message.text());
-    });
+    operator = await signInCookie(demo.origin, "operator");
+  });
+
+  beforeEach(async () => {
+    dashboard = await dashboardPage(browser, demo.origin);
+    page = dashboard.page;
+    const frames: WireEvent[] = (received = []);
     page.on("websocket", (socket) =>
       socket.on("framereceived", ({ payload }) => {
-        for (const line of String(payload).split("\n")) if (line.trim() !== "") received.push(JSON.parse(line) as WireEvent);
+        for (const line of String(payload).split("\n")) if (line.trim() !== "") frames.push(JSON.parse(line) as WireEvent);
       }),
     );
+  });
+
+  afterEach(async () => {
+    await dashboard?.context.close();
   });
 
   afterAll(async () => {
@@ -95,12 +99,9 @@ describe.skipIf(skipBrowserTests)("the live call monitor catching up in headless
     await stopAllExamples();
   });
 
-  const statusIs = (status: string) =>
-    page.waitForFunction((wanted) => document.querySelector<HTMLElement>("#status")?.dataset.status === wanted, status, timeout);
-
-  /** Each call on screen is drawn exactly as its script says, up to where it is: nothing lost, doubled or out of order. */
-  async function expectCallsDrawnAsScripted() {
-    const calls = await drawnCalls(page);
+  /** Each call in `calls` (default: on the page now, read in one turn) is drawn exactly as its script says, up to where it is: nothing lost, doubled or out of order. */
+  async function expectCallsDrawnAsScripted(calls?: (DrawnCall & { hidden: boolean })[]) {
+    calls ??= await drawnCalls(page);
     expect(calls.length).toBeGreaterThan(0);
     for (const { hidden: _hidden, ...call } of calls) expect(correctDrawings(call.callId)).toContainEqual(call);
     return calls;
@@ -127,13 +128,18 @@ describe.skipIf(skipBrowserTests)("the live call monitor catching up in headless
     const wordsSoFar = Object.fromEntries([...inProgress.keys()].map((callId) => [callId, soFar.filter((event) => isWord(event) && event.callId === callId).length]));
 
     await page.goto(`http://127.0.0.1:${proxy.port}/`);
-    // Every call in progress when the page opened is drawn, with at least every word it had said.
-    await page.waitForFunction(
-      (words) => Object.entries(words).every(([callId, count]) => document.querySelectorAll(`.call[data-call-id="${callId}"] .word`).length >= count),
-      wordsSoFar,
-      timeout,
+    // Every call in progress when the page opened is drawn, with at least every word it had said:
+    // the board read in one turn of the page, and checked as it stood then.
+    let calls: (DrawnCall & { hidden: boolean })[] = [];
+    await until(
+      async () => {
+        calls = await drawnCalls(page);
+        return Object.entries(wordsSoFar).every(([callId, count]) => calls.some((call) => call.callId === callId && call.replies.flatMap((reply) => reply.words).length >= count));
+      },
+      `the calls in progress when the page opened (${Object.keys(wordsSoFar).join(", ")}) drawn with every word they had said`,
+      20_000,
     );
-    const calls = await expectCallsDrawnAsScripted();
+    await expectCallsDrawnAsScripted(calls);
     for (const [callId, count] of inProgress) {
       const { hidden: _hidden, ...drawn } = calls.find((call) => call.callId === callId)!;
       // Drawn from its `call.started`, as its script says after at least the events it had when the page opened.
@@ -142,25 +148,28 @@ describe.skipIf(skipBrowserTests)("the live call monitor catching up in headless
     expect([await page.getAttribute("body", "data-gaps"), await page.getAttribute("body", "data-gap-reason"), await page.isVisible("#notice")]).toEqual(["0", null, false]);
     // The page asked for the earliest retained event, not for an id of its own.
     expect(received.some((event) => event.event === "gap")).toBe(false);
+    expect(dashboard.errors).toEqual([]);
   });
 
   it("back after a long disconnect, catches up on hundreds of words with the runs of each call merged, drawing each word once", async () => {
-    await statusIs("connected");
+    await page.goto(`http://127.0.0.1:${proxy.port}/`);
+    await statusIs(page, "connected");
     // A second client, straight to the server, sees what the agent says during the outage.
     const witness = await SseClient.open(`${demo.origin}/events?include=llm.tool_result`, operator);
     await proxy.stop();
-    await statusIs("reconnecting");
+    await statusIs(page, "reconnecting");
     const before = witness.events.length;
     await until(() => witness.events.slice(before).filter(isWord).length >= 300, "the agent to speak 300 words during the outage", 60_000);
     const missed = witness.events.slice(before) as WireEvent[];
     const receivedBefore = received.length;
     await proxy.start();
-    await statusIs("connected");
+    await statusIs(page, "connected");
     const last = missed.filter(isWord).at(-1)!;
-    await page.waitForFunction(
+    await waitInPage(
+      page,
+      `the last word missed (${String(last.callId)}, turn ${String(last.turn)}, word ${String(last.index)}) on screen`,
       ({ callId, turn, index }) => document.querySelectorAll(`.call[data-call-id="${callId}"] .line.bot[data-turn="${turn}"] .word`).length > (index as number),
       last,
-      timeout,
     );
 
     // The replay: what the page received after the reconnect, through the first event that covers
@@ -195,6 +204,6 @@ describe.skipIf(skipBrowserTests)("the live call monitor catching up in headless
       const call = calls.find((drawn) => drawn.callId === word.callId);
       if (call) expect(call.replies.find((reply) => reply.turn === word.turn)?.words[word.index as number]).toBe(word.word);
     }
-    expect([await page.getAttribute("body", "data-gaps"), pageErrors]).toEqual(["0", []]);
+    expect([await page.getAttribute("body", "data-gaps"), dashboard.errors]).toEqual(["0", []]);
   });
 });
