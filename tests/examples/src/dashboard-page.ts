@@ -1,3 +1,4 @@
+import { until } from "@eventwire/conformance";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { DrawnCall } from "./expected-calls.js";
 import { signInBrowser } from "./sign-in.js";
@@ -71,3 +72,49 @@ export const shows = (page: Page, selector: string, what: string, timeoutMs?: nu
 /** Waits until the page's status badge says `status` ("connected", "reconnecting", "signed-out"...). */
 export const statusIs = (page: Page, status: string): Promise<boolean> =>
   waitInPage(page, `the status badge to say ${status}`, (wanted) => document.querySelector<HTMLElement>("#status")?.dataset.status === wanted, status);
+
+/** A word of an agent's reply as the page drew it: its call, turn, place in the turn and text. */
+export interface WordDrawn {
+  callId: string;
+  turn: number;
+  index: number;
+  word: string;
+}
+
+/**
+ * Records every word the page draws from now on, as it draws it, cards the board evicts later
+ * included (a card a replay draws can be gone a moment later, when six newer calls have started).
+ * Read the record with `wordsDrawn`.
+ */
+export const recordWordsDrawn = (page: Page): Promise<void> =>
+  page.evaluate(() => {
+    const drawn: WordDrawn[] = [];
+    (window as unknown as { wordsDrawn: WordDrawn[] }).wordsDrawn = drawn;
+    const seen = new WeakSet<Node>();
+    new MutationObserver((mutations) => {
+      for (const mutation of mutations) {
+        for (const node of mutation.addedNodes) {
+          if (!(node instanceof HTMLElement)) continue;
+          for (const word of node.matches(".word") ? [node] : node.querySelectorAll<HTMLElement>(".word")) {
+            if (seen.has(word)) continue; // added with its line, and reported again on its own
+            seen.add(word);
+            const line = word.closest<HTMLElement>(".line.bot")!;
+            drawn.push({ callId: word.closest<HTMLElement>(".call")!.dataset.callId!, turn: Number(line.dataset.turn), index: [...line.querySelectorAll(".word")].indexOf(word), word: word.textContent! });
+          }
+        }
+      }
+    }).observe(document.querySelector("#calls")!, { childList: true, subtree: true });
+  });
+
+/** The words drawn since `recordWordsDrawn`, in order. */
+export const wordsDrawn = (page: Page): Promise<WordDrawn[]> => page.evaluate(() => (window as unknown as { wordsDrawn: WordDrawn[] }).wordsDrawn);
+
+/** Whether `a` and `b` are the same place in a reply: call, turn and index. */
+export const samePlace = (a: WordDrawn, b: WordDrawn): boolean => a.callId === b.callId && a.turn === b.turn && a.index === b.index;
+
+/** Waits until the page has drawn a word at `word`'s place (since `recordWordsDrawn`), and returns every word drawn so far. */
+export async function untilWordDrawn(page: Page, word: WordDrawn, what: string): Promise<WordDrawn[]> {
+  let drawn: WordDrawn[] = [];
+  await until(async () => (drawn = await wordsDrawn(page)).some((other) => samePlace(other, word)), `${what} (${word.callId}, turn ${word.turn}, word ${word.index}) drawn`, 20_000);
+  return drawn;
+}
