@@ -53,10 +53,16 @@ export async function dashboardPage(browser: Browser, origin: string, account: "
 }
 
 /**
+ * How long a page gets for what must come (a connection, an event, a call's end): generous, for a
+ * machine whose cores are busy with other work; a deadline, not a timing assertion.
+ */
+export const pageDeadlineMs = 45_000;
+
+/**
  * Waits until `predicate(arg)`, evaluated in the page, returns something truthy, and returns it; after
  * `timeoutMs`, fails saying what it waited for.
  */
-export async function waitInPage<A, R>(page: Page, what: string, predicate: (arg: A) => R, arg: A, timeoutMs = 20_000): Promise<NonNullable<R>> {
+export async function waitInPage<A, R>(page: Page, what: string, predicate: (arg: A) => R, arg: A, timeoutMs = pageDeadlineMs): Promise<NonNullable<R>> {
   try {
     // (playwright's own typing of `arg` does not follow a generic `A`)
     return (await (await page.waitForFunction(predicate as never, arg, { timeout: timeoutMs })).jsonValue()) as NonNullable<R>;
@@ -115,6 +121,6 @@ export const samePlace = (a: WordDrawn, b: WordDrawn): boolean => a.callId === b
 /** Waits until the page has drawn a word at `word`'s place (since `recordWordsDrawn`), and returns every word drawn so far. */
 export async function untilWordDrawn(page: Page, word: WordDrawn, what: string): Promise<WordDrawn[]> {
   let drawn: WordDrawn[] = [];
-  await until(async () => (drawn = await wordsDrawn(page)).some((other) => samePlace(other, word)), `${what} (${word.callId}, turn ${word.turn}, word ${word.index}) drawn`, 20_000);
+  await until(async () => (drawn = await wordsDrawn(page)).some((other) => samePlace(other, word)), `${what} (${word.callId}, turn ${word.turn}, word ${word.index}) drawn`, pageDeadlineMs);
   return drawn;
 }

@@ -2,7 +2,7 @@ import { SseClient, TcpProxy, until } from "@eventwire/conformance";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { launchChromium, skipBrowserTests } from "../src/browser.js";
-import { dashboardPage, drawnCalls, recordWordsDrawn, samePlace, statusIs, untilWordDrawn, type DashboardPage } from "../src/dashboard-page.js";
+import { dashboardPage, drawnCalls, pageDeadlineMs, recordWordsDrawn, samePlace, statusIs, untilWordDrawn, type DashboardPage } from "../src/dashboard-page.js";
 import { startExample, stopAllExamples, type ExampleProcess } from "../src/example-process.js";
 import { correctDrawings, type DrawnCall } from "../src/expected-calls.js";
 import { signInCookie } from "../src/sign-in.js";
@@ -137,7 +137,7 @@ describe.skipIf(skipBrowserTests)("the live call monitor catching up in headless
         return Object.entries(wordsSoFar).every(([callId, count]) => calls.some((call) => call.callId === callId && call.replies.flatMap((reply) => reply.words).length >= count));
       },
       `the calls in progress when the page opened (${Object.keys(wordsSoFar).join(", ")}) drawn with every word they had said`,
-      20_000,
+      pageDeadlineMs,
     );
     await expectCallsDrawnAsScripted(calls);
     for (const [callId, count] of inProgress) {

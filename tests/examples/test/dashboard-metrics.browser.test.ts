@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { launchChromium, skipBrowserTests } from "../src/browser.js";
-import { dashboardPage, statusIs, waitInPage, type DashboardPage } from "../src/dashboard-page.js";
+import { dashboardPage, pageDeadlineMs, statusIs, waitInPage, type DashboardPage } from "../src/dashboard-page.js";
 import { startExample, stopAllExamples, type ExampleProcess } from "../src/example-process.js";
 
 /**
@@ -66,15 +66,16 @@ describe.skipIf(skipBrowserTests)("the live call monitor's metrics panel in head
     // counted), of this page's stream alone (the previous test's page has gone).
     await statusIs(page, "connected");
     await page.evaluate(
-      () =>
+      (deadline) =>
         new Promise<void>((resolveRenders, reject) => {
           let renders = 0;
           const observer = new MutationObserver(() => {
             if (++renders === 2) resolveRenders(observer.disconnect());
           });
           observer.observe(document.querySelector('#hub-metrics [data-metric="resumes-detail"]')!, { childList: true, characterData: true, subtree: true });
-          setTimeout(() => reject(new Error("timed out after 15000 ms waiting for two renders of the metrics panel")), 15_000);
+          setTimeout(() => reject(new Error(`timed out after ${deadline} ms waiting for two renders of the metrics panel`)), deadline);
         }),
+      pageDeadlineMs,
     );
     await metricIs("connections-detail", "1 WebSocket · 0 SSE");
     const resumesBefore = (await metric("resumes-detail"))!;
