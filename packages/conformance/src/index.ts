@@ -16,7 +16,7 @@ import { thirdPartyClientCases } from "./cases/third-party-clients.js";
 import { streamLifetimeCases } from "./cases/stream-lifetime.js";
 import { websocketNotOfferedCases } from "./cases/websocket-not-offered.js";
 import { wsProtocolCases } from "./cases/ws-protocol.js";
-import { Harness, transports, type ConformanceOptions, type ServerFactory, type Transport } from "./harness.js";
+import { Harness, transports, type ConformanceOptions, type HubHost, type ServerFactory, type Transport } from "./harness.js";
 import { RuntimeProcess, type RuntimeCommand } from "./remote/runtime-process.js";
 
 export { Harness, RecordingLogger, openStream, publishAll, refusal, withIds, transports } from "./harness.js";
@@ -66,6 +66,21 @@ export function runConformanceInProcess(name: string, command: RuntimeCommand, o
     afterAll(() => runtime?.stop());
     const capabilities = { repliesInRequestOrder: false, ...options.capabilities };
     allCases(() => new Harness({ open: (hubOptions, logger) => runtime!.open(hubOptions, logger) }, { ...options, capabilities }), offered);
+  });
+}
+
+/**
+ * Runs the whole suite against hubs that `host` opens wherever it puts them (each in a `next start`
+ * process of its own: `nextStartHubs` of `@eventwire/conformance/next`); `host.stop()` after the
+ * suite ends whatever it still runs. Action handlers run in the test's process, as with
+ * runConformanceInProcess.
+ */
+export function runConformanceOnHost(name: string, host: HubHost & { stop(): Promise<void> }, options: Omit<ConformanceOptions, "bus"> = {}): void {
+  const offered = offeredTransports(options);
+  describe(`eventwire conformance: ${name}`, () => {
+    afterAll(() => host.stop());
+    const capabilities = { repliesInRequestOrder: false, ...options.capabilities };
+    allCases(() => new Harness(host, { ...options, capabilities }), offered);
   });
 }
 

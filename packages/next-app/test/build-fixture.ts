@@ -8,12 +8,13 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const fixtureDir = path.join(here, "fixture-app");
 
 /**
- * Vitest globalSetup: compiles the adapter, core and the Redis bus into the fixture app, then
- * `next build`s it, once for every test file. Skipped when nothing it depends on changed.
+ * Vitest globalSetup: compiles the adapter, core, the Redis bus and the conformance suite's hub host
+ * (its src/remote, which the app's instrumentation.ts runs in the conformance run) into the fixture
+ * app, then `next build`s it, once for every test file. Skipped when nothing it depends on changed.
  */
 export default buildNextApp({
   label: "next-app tests",
   dir: fixtureDir,
   compile: path.join(here, "tsconfig.fixture-deps.json"),
-  inputs: ["../src", "../../core/src", "../../redis/src"].map((dir) => path.resolve(here, dir)),
+  inputs: ["../src", "../../core/src", "../../redis/src", "../../conformance/src/remote", "../../conformance/src/merges.ts"].map((input) => path.resolve(here, input)),
 });

@@ -8,12 +8,14 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const fixtureDir = path.join(here, "fixture-app");
 
 /**
- * Vitest globalSetup: compiles the adapter and core into the fixture app, then `next build`s it,
- * once for every test file. Skipped when nothing it depends on changed since the last build.
+ * Vitest globalSetup: compiles the adapter, core and the conformance suite's hub host (its
+ * src/remote, which the app's instrumentation.ts runs in the conformance run) into the fixture app,
+ * then `next build`s it, once for every test file. Skipped when nothing it depends on changed since
+ * the last build.
  */
 export default buildNextApp({
   label: "next-pages tests",
   dir: fixtureDir,
   compile: path.join(here, "tsconfig.fixture-deps.json"),
-  inputs: [path.resolve(here, "../src"), path.resolve(here, "../../core/src")],
+  inputs: ["../src", "../../core/src", "../../conformance/src/remote", "../../conformance/src/merges.ts"].map((input) => path.resolve(here, input)),
 });

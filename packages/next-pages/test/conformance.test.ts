@@ -1,29 +1,17 @@
-import type { Hub } from "@eventwire/core";
-import { runConformance } from "@eventwire/conformance";
-import { afterAll, beforeAll } from "vitest";
-import { startNext, type RunningNext } from "./next-server.js";
+import { runConformanceOnHost } from "@eventwire/conformance";
+import { nextStartHubs } from "@eventwire/conformance/next";
+import { fixtureDir } from "./build-fixture.js";
 
-// The whole suite against the fixture app built with `next build` and served by Next in production
-// mode. pages/api/events.ts serves whichever hub is in globalThis.__eventwireTestHub, so each test's
-// hub is installed there; one Next server serves them all, as one serves a hub for its lifetime.
-const fixture = globalThis as { __eventwireTestHub?: Hub };
-let next: RunningNext;
-
-beforeAll(async () => {
-  next = await startNext(false);
-  // Next hands WebSocket upgrades to no API route: the route claims its path on the Node server the
-  // first time it runs. One request here, as any deployment serves one before its first WebSocket.
-  const { createHub } = await import("@eventwire/core");
-  fixture.__eventwireTestHub = createHub({ authorize: true, logger: { warn() {}, error() {} } });
-  const preflight = await fetch(`${next.origin}/api/events`, { method: "OPTIONS", headers: { origin: "https://warm.example" } });
-  if (preflight.status !== 204) throw new Error(`the route answered its first request with ${preflight.status}`);
-  await fixture.__eventwireTestHub.close();
-});
-
-afterAll(async () => {
-  delete fixture.__eventwireTestHub;
-  await next?.close();
-});
+// The whole suite, both transports, against the fixture app as it is deployed: built once by
+// `next build` (build-fixture.ts), each case's hub in a `next start` process of its own (its
+// instrumentation.ts hosts it; pages/api/events.ts serves it). Closing the server is SIGTERM to the
+// process, whose shutdown must end within 5 s.
+//
+// Each process gets the readiness probe the README asks of a `next start` deployment before its
+// first WebSocket: one request to the route (`OPTIONS`, which must answer 204), on which the route
+// claims WebSocket upgrades on its path. Under `next start` nothing else can: Next's own `upgrade`
+// listener ends an upgrade on a route path until the route has run (next-start.test.ts shows it,
+// and that the route's first request, an SSE one there, is served on a cold process).
 
 // Next resolves dot segments before routing, redirects (308) a path with a trailing or doubled
 // slash, and leaves a WebSocket upgrade that reaches no route unanswered. The route's upgrade
@@ -38,11 +26,9 @@ const routing = {
   "double slash": { sse: 308, websocket: "unanswered" },
 } as const;
 
-runConformance(
-  "next-pages (next build, production server)",
-  async (hub) => {
-    fixture.__eventwireTestHub = hub;
-    return { url: `${next.origin}/api/events`, close: async () => {} };
-  },
-  { capabilities: { routing } },
-);
+runConformanceOnHost("next-pages (next build, next start)", nextStartHubs(fixtureDir, { ready: claimWebSockets }), { capabilities: { routing } });
+
+async function claimWebSockets(url: string): Promise<void> {
+  const response = await fetch(url, { method: "OPTIONS", headers: { origin: "https://probe.example" } });
+  if (response.status !== 204) throw new Error(`the route answered its first request (OPTIONS, the readiness probe) with ${response.status}`);
+}

@@ -48,13 +48,21 @@ export async function startNextInProcess(dir: string, dev: boolean, port = 0): P
   };
 }
 
+/** `node` arguments that run `next start` on a built app, on a free port of 127.0.0.1. */
+export function nextStartArgs(dir: string): string[] {
+  return [nextBin(), "start", "-p", "0", "-H", "127.0.0.1", dir];
+}
+
+/** The environment `next start` runs in, over the test's: production, no telemetry, none of the test runner's Node options. */
+export const nextStartEnv = { NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", NODE_OPTIONS: "" } as const;
+
 /**
  * Runs `next start` on a built app in its own process (group), as a deployment does; `env` is
  * added to the environment. Resolves once Next reports it is ready; `close` ends the process group.
  */
 export async function startNextCli(dir: string, env: Record<string, string> = {}): Promise<RunningNext & { child: ChildProcess; output(): string }> {
-  const child = spawn(process.execPath, [nextBin(), "start", "-p", "0", "-H", "127.0.0.1", dir], {
-    env: { ...process.env, NODE_ENV: "production" as const, NEXT_TELEMETRY_DISABLED: "1", NODE_OPTIONS: "", ...env },
+  const child = spawn(process.execPath, nextStartArgs(dir), {
+    env: { ...process.env, ...nextStartEnv, ...env },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });

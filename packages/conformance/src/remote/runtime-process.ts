@@ -10,8 +10,19 @@ export interface RuntimeCommand {
   command: string;
   args: readonly string[];
   cwd?: string;
+  /** Added to the environment. */
+  env?: Record<string, string>;
   /** How long starting may take (the first start after a change compiles the sources). Default 60 s. */
   startTimeoutMs?: number;
+  /**
+   * How `stop` ends the process. Default: its stdin closes, and hostHubs exits. With a signal, the
+   * process is started in a process group of its own and `stop` signals the group, as a deployment
+   * stops a server (`next start` shuts down on SIGTERM); `stop` then fails if the group had to be
+   * killed.
+   */
+  stopSignal?: NodeJS.Signals;
+  /** Gets each line of its stdout that is no message. Default: written to stderr, prefixed with the command. */
+  output?: (line: string) => void;
 }
 
 type Pending = { resolve(value: unknown): void; reject(error: Error): void };
@@ -34,12 +45,18 @@ export class RuntimeProcess {
   #failure: Error | undefined;
 
   private constructor(private readonly command: RuntimeCommand) {
-    this.#child = spawn(command.command, command.args, { cwd: command.cwd, stdio: ["pipe", "pipe", "inherit"] });
+    this.#child = spawn(command.command, command.args, {
+      cwd: command.cwd,
+      env: { ...process.env, ...command.env },
+      stdio: ["pipe", "pipe", "inherit"],
+      detached: command.stopSignal !== undefined,
+    });
     this.#started = new Promise<void>((resolve) => (this.#ready = resolve));
     this.#exited = new Promise((resolve) => this.#child.once("exit", () => resolve()));
     this.#child.once("exit", (code, signal) => this.#fail(new Error(`the ${command.command} hub process exited (${code ?? signal})`)));
     this.#child.once("error", (error) => this.#fail(error));
-    this.#child.stdout!.on("data", lineReader((message) => this.#onMessage(message), (line) => process.stderr.write(`[${command.command}] ${line}\n`)));
+    const output = command.output ?? ((line: string) => process.stderr.write(`[${command.command}] ${line}\n`));
+    this.#child.stdout!.on("data", lineReader((message) => this.#onMessage(message), output));
   }
 
   /** Starts the process; resolves once it is ready to open hubs. */
@@ -55,7 +72,7 @@ export class RuntimeProcess {
       ]);
       return runtime;
     } catch (error) {
-      await runtime.stop();
+      await runtime.stop().catch(() => undefined); // the start's failure is the one to report
       throw error;
     } finally {
       clearTimeout(timer);
@@ -77,13 +94,37 @@ export class RuntimeProcess {
     return { hub, url: opened.url, close: () => this.request({ op: "stop-server", hub: opened.hub }).then(() => undefined) };
   }
 
-  /** Ends the process (its stdin closes, and it exits); killed if it takes longer than `timeoutMs`. */
+  /**
+   * Ends the process (its stdin closes, or its group gets the command's `stopSignal`); killed if it
+   * takes longer than `timeoutMs`, which fails the stop of a process stopped by a signal.
+   */
   async stop(timeoutMs = 5_000): Promise<void> {
     if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
-    this.#child.stdin!.end();
-    const timer = setTimeout(() => this.#child.kill("SIGKILL"), timeoutMs);
+    const signal = this.command.stopSignal;
+    const pid = this.#child.pid!;
+    if (!signal) this.#child.stdin!.end();
+    else {
+      try {
+        process.kill(-pid, signal);
+      } catch {
+        // exited just now: its exit event is on its way
+      }
+    }
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      if (!signal) this.#child.kill("SIGKILL");
+      else {
+        try {
+          process.kill(-pid, "SIGKILL");
+        } catch {
+          // the group is gone already
+        }
+      }
+    }, timeoutMs);
     await this.#exited;
     clearTimeout(timer);
+    if (killed && signal) throw new Error(`${this.command.command} ${this.command.args.join(" ")} did not exit within ${timeoutMs} ms of ${signal}: killed`);
   }
 
   /** @internal */
