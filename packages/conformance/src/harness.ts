@@ -58,7 +58,36 @@ export interface Capabilities {
    * the framework's status, or `"unanswered"` (left without an answer), for both transports or one each.
    */
   routing?: Partial<Record<TargetKind, TargetAnswer | { sse: TargetAnswer; websocket: TargetAnswer }>>;
+  /**
+   * How the runtime's WebSocket answers a handshake of each {@link HandshakeKind} on the stream's path
+   * (cases/request-heads.ts), where it differs from `ws`'s (400 for each fault, the stream for
+   * `Upgrade: WebSocket`): Bun answers a version it does
+   * not speak with 426 (RFC 6455, 4.4); a runtime that does not parse the subprotocol list, or checks
+   * only that a key is there, completes the handshake (101); one that takes `Upgrade: h2c` for no
+   * upgrade at all serves the request as SSE (`"stream"`).
+   */
+  handshakes?: Partial<Record<HandshakeKind, TargetAnswer>>;
+  /**
+   * The answer to request headers over 16 KB in all (cases/request-heads.ts). Default 431, Node's
+   * `maxHeaderSize`; `"stream"` where the runtime's HTTP server takes more (Deno).
+   */
+  largeHeaders?: TargetAnswer;
 }
+
+/**
+ * WebSocket handshakes whose answer differs between runtimes (cases/request-heads.ts): faulty ones,
+ * which `ws` refuses with 400, and `Upgrade: WebSocket`, valid (the token is case-insensitive, RFC
+ * 6455, 4.2.1) and served by `ws`, which hono/deno declines (it compares with `websocket` exactly).
+ */
+export type HandshakeKind =
+  | "an unknown version"
+  | "no version"
+  | "no key"
+  | "a key of the wrong length"
+  | "the key twice"
+  | "a malformed subprotocol list"
+  | "an upgrade to h2c"
+  | "Upgrade: WebSocket";
 
 /**
  * Targets a router may take for the stream's path or not: `/events/`, `/%65vents`, `/events%zz`,

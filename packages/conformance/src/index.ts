@@ -20,7 +20,7 @@ import { Harness, transports, type ConformanceOptions, type HubHost, type Server
 import { RuntimeProcess, type RuntimeCommand } from "./remote/runtime-process.js";
 
 export { Harness, RecordingLogger, openStream, publishAll, refusal, withIds, transports } from "./harness.js";
-export type { Capabilities, ConformanceOptions, TargetAnswer, TargetKind, HubHost, Served, ServerFactory, StartedServer, StreamClient, Transport } from "./harness.js";
+export type { Capabilities, ConformanceOptions, HandshakeKind, TargetAnswer, TargetKind, HubHost, Served, ServerFactory, StartedServer, StreamClient, Transport } from "./harness.js";
 export type { ServedHub } from "./served-hub.js";
 export { RemoteHub, RuntimeProcess, type RuntimeCommand } from "./remote/runtime-process.js";
 export { ClientScope } from "./client-scope.js";

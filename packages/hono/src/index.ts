@@ -90,7 +90,10 @@ export function eventwire(hub: Hub, options: EventwireHonoOptions = {}): Hono {
     const refusal = hub.handshakeRefusal(neutral(c));
     if (refusal) return new Response(refusal.body, { status: refusal.status, headers: refusal.headers(hub.options.retryMs) });
     if (!upgrade) return c.json(errorBody("websocket_unavailable", "this server serves SSE only: pass upgradeWebSocket to eventwire()"), 501);
-    return (await upgrade(c, next)) ?? c.notFound();
+    // The runtime's helper declines (hono/bun, hono/deno: undefined) or throws (Deno.upgradeWebSocket
+    // without a key) on a handshake it cannot complete: that is the client's fault (RFC 6455, 4.2.1).
+    const response = await upgrade(c, next).catch(() => undefined);
+    return response ?? c.json(errorBody("bad_request", "not a WebSocket handshake this runtime accepts"), 400);
   });
   app.options("/", (c) => sseResponse(hub, neutral(c)));
   return app;

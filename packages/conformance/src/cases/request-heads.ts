@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Harness, TargetAnswer, TargetKind, Transport } from "../harness.js";
+import type { Capabilities, HandshakeKind, Harness, TargetAnswer, TargetKind, Transport } from "../harness.js";
 import { rawAnswer, type RawAnswer } from "../raw-request.js";
 import { delay, until } from "../wait.js";
 
@@ -65,11 +65,14 @@ function targetsNear(path: string): fc.Arbitrary<{ kind: TargetKind | "other pat
 const headerValue = (minLength: number, maxLength: number) =>
   fc.string({ unit: fc.constantFrom(..." \t!\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"), minLength, maxLength }).map((value) => value.trim()).filter((value) => value.length >= minLength && value !== "earliest");
 
+/** A {@link TargetAnswer} as a generated request's expected answer. */
+const answerOf = (answer: TargetAnswer): GeneratedRequest["answer"] => (answer === "stream" ? "stream" : { status: answer === "unanswered" ? 0 : answer });
+
 const tooLong = { status: 400, body: { error: "bad_request", message: "lastEventId is longer than 512 characters" } };
 const gapFor = (lastEventId: string) => ({ event: "gap", lastEventId, reason: "unknown" });
 
 /** Headers on the stream's path, by kind: Last-Event-ID values, Accept, size and repetition; and WebSocket handshakes. */
-function headerRequests(path: string, offered: readonly Transport[]): fc.Arbitrary<GeneratedRequest> {
+function headerRequests(path: string, offered: readonly Transport[], { handshakes = {}, largeHeaders = 431 }: Capabilities): fc.Arbitrary<GeneratedRequest> {
   const sse = (kind: string, headers: string[], answer: GeneratedRequest["answer"], firstMessage?: unknown): GeneratedRequest => ({ kind, transport: "sse", target: path, headers, answer, ...(firstMessage ? { firstMessage } : {}) });
   const ws = (kind: string, headers: string[], answer: GeneratedRequest["answer"]): GeneratedRequest => ({ kind, transport: "websocket", target: path, headers, answer });
   const forSse = [
@@ -80,26 +83,29 @@ function headerRequests(path: string, offered: readonly Transport[]): fc.Arbitra
     fc.tuple(oddCase("Accept"), fc.constantFrom("*/*", "text/html", "application/json", "text/event-stream;q=0.1", "text/event-stream, */*")).map(([name, value]) => sse("Accept", [`${name}: ${value}`], "stream")),
     fc.constant(sse("no Accept", [], "stream")),
     fc.integer({ min: 1, max: 8_000 }).map((length) => sse("a large header", [sseAccept, `X-Pad: ${"p".repeat(length)}`], "stream")),
-    fc.integer({ min: 1, max: 200 }).map((count) => sse("a repeated header", [sseAccept, ...Array.from({ length: count }, () => "X-Repeat: 1")], "stream")),
-    fc.integer({ min: 17_000, max: 20_000 }).map((length) => sse("headers over 16 KB", [sseAccept, `X-Pad: ${"p".repeat(length)}`], { status: 431 })),
+    // Up to 90: runtimes cap how many header lines a request may have (Deno answers over 100 with 400).
+    fc.integer({ min: 1, max: 90 }).map((count) => sse("a repeated header", [sseAccept, ...Array.from({ length: count }, () => "X-Repeat: 1")], "stream")),
+    fc.integer({ min: 17_000, max: 20_000 }).map((length) => sse("headers over 16 KB", [sseAccept, `X-Pad: ${"p".repeat(length)}`], answerOf(largeHeaders))),
   ];
   const forWebSocket = [
     fc
-      .tuple(oddCase("Connection"), oddCase("Upgrade"), oddCase("Sec-WebSocket-Key"), oddCase("Sec-WebSocket-Version"), fc.constantFrom("Upgrade", "upgrade", "keep-alive, Upgrade"), fc.constantFrom("websocket", "WebSocket"))
-      .map(([connection, upgrade, key, version, connectionValue, upgradeValue]) =>
-        ws("a handshake, names in any case", [`${connection}: ${connectionValue}`, `${upgrade}: ${upgradeValue}`, `${key}: dGhlIHNhbXBsZSBub25jZQ==`, `${version}: 13`], "stream"),
+      .tuple(oddCase("Connection"), oddCase("Upgrade"), oddCase("Sec-WebSocket-Key"), oddCase("Sec-WebSocket-Version"), fc.constantFrom("Upgrade", "upgrade", "keep-alive, Upgrade"))
+      .map(([connection, upgrade, key, version, connectionValue]) =>
+        ws("a handshake, names in any case", [`${connection}: ${connectionValue}`, `${upgrade}: websocket`, `${key}: dGhlIHNhbXBsZSBub25jZQ==`, `${version}: 13`], "stream"),
       ),
+    fc.constant(ws("a handshake with Upgrade: WebSocket", handshake.map((line) => line.replace(": websocket", ": WebSocket")), answerOf(handshakes["Upgrade: WebSocket"] ?? "stream"))),
     fc
-      .constantFrom<[string, string[]]>(
+      .constantFrom<[HandshakeKind, string[]]>(
         ["an unknown version", handshake.map((line) => line.replace(": 13", ": 99"))],
         ["no version", handshake.filter((line) => !line.startsWith("Sec-WebSocket-Version"))],
         ["no key", handshake.filter((line) => !line.startsWith("Sec-WebSocket-Key"))],
         ["a key of the wrong length", handshake.map((line) => line.replace(/Key: .*/, "Key: abc"))],
         ["the key twice", [...handshake, handshake[2]!]],
         ["a malformed subprotocol list", [...handshake, "Sec-WebSocket-Protocol: chat, , x y"]],
-        ["an upgrade to h2c", ["Connection: Upgrade", "Upgrade: h2c"]],
       )
-      .map(([kind, headers]) => ws(`a handshake with ${kind}`, headers, { status: 400 })),
+      .map(([kind, headers]) => ws(`a handshake with ${kind}`, headers, answerOf(handshakes[kind] ?? 400))),
+    // Not a WebSocket handshake: where the runtime takes it for no upgrade at all, it is a GET for the SSE stream.
+    fc.constant(sse("an upgrade to h2c", ["Connection: Upgrade", "Upgrade: h2c", sseAccept], answerOf(handshakes["an upgrade to h2c"] ?? 400))),
   ];
   return fc.oneof(...forSse, ...(offered.includes("websocket") ? forWebSocket : []));
 }
@@ -124,9 +130,9 @@ export function requestHeadCases(harness: () => Harness, offered: readonly Trans
       const routed = fc.tuple(targetsNear(path), fc.constantFrom(...offered)).map(([{ kind, target }, transport]): GeneratedRequest => {
         const declared = routing[kind === "other path" || kind === "suffixed" || kind === "upper case" ? "elsewhere" : kind];
         const answer: TargetAnswer = declared === undefined ? 404 : typeof declared === "object" ? declared[transport] : declared;
-        return { kind, transport, target, headers: transport === "sse" ? [sseAccept] : handshake, answer: answer === "stream" ? "stream" : { status: answer === "unanswered" ? 0 : answer } };
+        return { kind, transport, target, headers: transport === "sse" ? [sseAccept] : handshake, answer: answerOf(answer) };
       });
-      const requests = fc.oneof(routed, headerRequests(path, offered));
+      const requests = fc.oneof(routed, headerRequests(path, offered, harness().capabilities));
 
       const ids: string[] = [];
       let publishing = true;
