@@ -71,6 +71,34 @@ describe("ScopeIndex", () => {
     expect(e.read).toEqual([]);
   });
 
+  it("forgets a session once its last connection is gone", () => {
+    const index = new ScopeIndex<TestConnection>();
+    const both = { name: "both", view: view(["S1", "S2"]) };
+    const one = { name: "one", view: view(["S2"]) };
+    index.add(both);
+    index.add(one);
+    expect(candidates(index, event("S2"))).toEqual(["both", "one"]);
+    index.delete(both);
+    expect(index.sizeOf("session")).toBe(1);
+    expect(candidates(index, event("S1"))).toEqual([]);
+    expect(candidates(index, event("S2"))).toEqual(["one"]);
+    index.delete(one);
+    expect(index.sizeOf("session")).toBe(0);
+    expect(candidates(index, event("S2"))).toEqual([]);
+  });
+
+  it("files connections of one scope side by side, and deleting one never filed changes nothing", () => {
+    const index = new ScopeIndex<TestConnection>();
+    const first = { name: "first", view: view(undefined, { tenant: ["acme"] }) };
+    const second = { name: "second", view: view(undefined, { tenant: ["acme"] }) };
+    const stranger = { name: "stranger", view: view(undefined, { agent: ["pines"] }) };
+    index.add(first);
+    index.add(second);
+    expect(() => index.delete(stranger)).not.toThrow();
+    expect(candidates(index, event(undefined, { orgId: "acme" }))).toEqual(["first", "second"]);
+    expect(index.sizeOf("tenant")).toBe(1);
+  });
+
   // Generated views and events: every connection that sees an event is offered it exactly once,
   // and only connections filed under one of the event's values (or seeing everything) are offered it.
   it("offers each event to every connection that sees it, once, and to no connection filed elsewhere", () => {
