@@ -8,7 +8,7 @@ import { View } from "./view.js";
 
 /**
  * The rules every transport inherits from `Connection`, on a transport whose socket the test
- * drives: a reader either takes what is flushed to it (`reading`) or leaves it unsent, so
+ * drives: a reader takes some of what is flushed to it (`takes`) and leaves the rest unsent, so
  * `bufferedBytes` is exactly what the bound in docs/protocol.md#load-and-bad-input is about.
  */
 class TestConnection extends Connection {
@@ -17,8 +17,8 @@ class TestConnection extends Connection {
   pending = 0;
   /** Bytes handed to the socket that the peer has not taken. */
   unsent = 0;
-  /** Whether the peer takes what the socket is given. */
-  reading = false;
+  /** How many of the bytes handed to the socket the peer takes at once. */
+  takes = 0;
   flushes = 0;
   readonly written: string[] = [];
   readonly ends: CloseReason[] = [];
@@ -28,7 +28,7 @@ class TestConnection extends Connection {
   }
   flush(): void {
     this.flushes++;
-    if (!this.reading) this.unsent += this.pending;
+    this.unsent = Math.max(0, this.unsent + this.pending - this.takes);
     this.pending = 0;
   }
   async drained(): Promise<void> {}
@@ -133,11 +133,22 @@ describe("Connection: the buffer bound", () => {
 
   it("hands the turn's bytes to the socket before judging: a burst to a reader that keeps up is not slow", () => {
     const { connection } = open();
-    connection.reading = true;
+    connection.takes = Infinity;
     for (let seq = 1; seq <= 5; seq++) connection.deliver(frame(seq, 400), false);
     expect(connection.ends).toEqual([]);
     expect(connection.flushes).toBeGreaterThan(0);
     expect(connection.written).toHaveLength(5);
+  });
+
+  it("judges a reader by what it leaves once the turn's bytes are handed over: exactly maxBufferedBytes left is kept", () => {
+    const { connection } = open();
+    connection.takes = 100;
+    connection.deliver(frame(1, 600), false);
+    connection.deliver(frame(2, 500), false); // 1,100 buffered; the peer takes 100 of them
+    expect(connection.bufferedBytes).toBe(maxBufferedBytes);
+    expect(connection.ends).toEqual([]);
+    connection.deliver(frame(3, 101), false);
+    expect(connection.ends).toEqual(["slow"]);
   });
 
   it("lets one event bigger than the bound through on its own, and bounds what is added on top of it", () => {
@@ -149,6 +160,8 @@ describe("Connection: the buffer bound", () => {
     connection.deliver(frame(3, 400), false);
     expect(connection.bufferedBytes).toBe(3_000 + maxBufferedBytes);
     expect(connection.ends).toEqual([]);
+    // Within the allowance nothing is flushed early: the turn's writes stay coalesced.
+    expect(connection.flushes).toBe(0);
     connection.deliver(frame(4, 100), false);
     expect(connection.ends).toEqual(["slow"]);
   });
@@ -249,6 +262,14 @@ describe("Connection: closing", () => {
     expect(vi.getTimerCount()).toBe(0);
     vi.advanceTimersByTime(120_000);
     expect([...byClose.connection.ends, ...byPeer.connection.ends]).toEqual(["revoked"]);
+  });
+
+  it("keeps the grant's expiry when maxStreamMs would end the stream at the same moment", () => {
+    vi.useFakeTimers();
+    const { connection } = open({ expiresAt: Date.now() + 1_000 });
+    connection.endAfter(1_000);
+    vi.advanceTimersByTime(1_000);
+    expect(connection.ends).toEqual(["expired"]);
   });
 
   it("sets no end once closing", () => {
