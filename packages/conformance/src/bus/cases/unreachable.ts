@@ -17,7 +17,8 @@ export function unreachableCases(current: () => BusHarness): void {
     await expect(bus.open(new RecordingContext())).rejects.toThrow(
       new RegExp(`^${escape(`${prefix}: cannot reach ${h.options.engine.name} at ${address} (no connection within 300 ms)`)}.*${escape(refused)}`),
     );
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // connectTimeoutMs, late on a loaded machine; not the 10 s default.
+    expect(Date.now() - started).toBeLessThan(5_000);
     await expect(bus.publish(record("tick", 1))).rejects.toThrow(`${prefix}: cannot publish: the bus is not open`);
   });
 }
