@@ -124,3 +124,21 @@ export async function untilWordDrawn(page: Page, word: WordDrawn, what: string):
   await until(async () => (drawn = await wordsDrawn(page)).some((other) => samePlace(other, word)), `${what} (${word.callId}, turn ${word.turn}, word ${word.index}) drawn`, pageDeadlineMs);
   return drawn;
 }
+
+/**
+ * Clicks a live call's card and returns its id, picked and clicked in one turn of the page so the
+ * call cannot end in between: the live call that started last (cards are newest first), so that
+ * most of it is still to come.
+ */
+export function clickLiveCall(page: Page): Promise<string> {
+  return waitInPage(
+    page,
+    "a live call's card to click",
+    () => {
+      const card = document.querySelector<HTMLElement>('.call[data-state="live"]');
+      card?.click();
+      return card?.dataset.callId;
+    },
+    undefined,
+  );
+}

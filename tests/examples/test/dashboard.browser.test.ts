@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { launchChromium, skipBrowserTests } from "../src/browser.js";
 import { exampleDir, startExample, stopAllExamples, type ExampleProcess } from "../src/example-process.js";
 import { correctDrawings, type DrawnCall } from "../src/expected-calls.js";
-import { dashboardPage, drawnCalls, pageDeadlineMs, recordWordsDrawn, samePlace, shows, statusIs, untilWordDrawn, waitInPage, type DashboardPage } from "../src/dashboard-page.js";
+import { clickLiveCall, dashboardPage, drawnCalls, pageDeadlineMs, recordWordsDrawn, samePlace, shows, statusIs, untilWordDrawn, waitInPage, type DashboardPage } from "../src/dashboard-page.js";
 import { signInCookie } from "../src/sign-in.js";
 
 /**
@@ -187,19 +187,8 @@ describe.skipIf(skipBrowserTests)("the live call monitor in headless Chromium", 
 
   it("narrows the view to one call with a scoped stream when the call is clicked", async () => {
     // The click must land while the call is live: calls last 2-3 s, and one whose end the page
-    // already has leaves the scoped stream nothing of it to deliver. So the card is picked and
-    // clicked in one turn of the page (no event can arrive between them): the live call that
-    // started last (cards are newest first), so that most of it is still to come.
-    const callId = await waitInPage(
-      page,
-      "a live call's card to click",
-      () => {
-        const card = document.querySelector<HTMLElement>('.call[data-state="live"]');
-        card?.click();
-        return card?.dataset.callId;
-      },
-      undefined,
-    );
+    // already has leaves the scoped stream nothing of it to deliver.
+    const callId = await clickLiveCall(page);
 
     await shows(page, "#scope:not([hidden])", "the scope banner");
     expect(await page.textContent("#scope .session")).toBe(callId);
@@ -458,17 +447,7 @@ describe.skipIf(skipBrowserTests)("the Next.js example's page (useEventStream) i
     await page.click('button[data-transport="sse"]');
     expect(await page.getAttribute('button[data-transport="sse"]', "aria-pressed")).toBe("true");
     await badgeIs("connected");
-    // A live call, picked and clicked in one turn of the page (it cannot end in between).
-    const callId = await waitInPage(
-      page,
-      "a live call's card to click",
-      () => {
-        const card = document.querySelector<HTMLElement>('.call[data-state="live"]');
-        card?.click();
-        return card?.dataset.callId;
-      },
-      undefined,
-    );
+    const callId = await clickLiveCall(page);
     await shows(page, `.call[data-call-id="${callId}"][data-state="ended"]`, "the clicked call's end");
     expect(await page.$$eval(".call", (cards) => (cards as HTMLElement[]).map((card) => card.dataset.callId))).toEqual([callId]);
     // The whole call, as scripted: the caller's lines and the agent's replies, word for word.
