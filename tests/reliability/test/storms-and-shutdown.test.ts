@@ -119,7 +119,12 @@ describe.each(servers)("reconnect storms on $name", (factory) => {
     }
     // Spread out: closes paced at 2,000/s, backoff with full jitter, SSE on its jittered retry: hint.
     expect(spread.p90 - spread.p10).toBeGreaterThan(500);
-    expect(spread.peak).toBeLessThan(count / 4);
+    // And no herd in any 100 ms, on node:http's 2,000: 127 to 163 seen, 339 with the client's jitter
+    // and the hub's close pacing both removed. An adapter's 400 are too few for a peak to tell: their
+    // 200 WebSocket streams all come back within the client's 500 ms backoff base (up to 103 in one
+    // 100 ms seen, 143 to 200 with both removed), so there the spread above is the check (288 to
+    // 485 ms with both removed).
+    if (factory === nodeHttp) expect(spread.peak).toBeLessThan(count / 8);
     expect(second.hub.stats().connections).toEqual({ sse: count / 2, websocket: count / 2 });
   });
 });
