@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { HubProcess, type ChildServer, type OpenOptions } from "./bus/hub-process.js";
 import { ClientScope } from "./client-scope.js";
 import { rawRequest } from "./raw-request.js";
+import { ticksThroughout } from "./ticks-throughout.js";
 import type { StreamClient } from "./harness.js";
 import { delay, until } from "./wait.js";
 
@@ -54,26 +55,8 @@ export function runHostileCases(name: string, server: ChildServer): void {
     }
 
     /** Publishes a tick every 20 ms while `run` runs; then every bystander must have every tick, in order. */
-    async function throughout(clients: StreamClient[], run: () => Promise<void>): Promise<void> {
-      const ids: string[] = [];
-      let running = true;
-      const ticking = (async () => {
-        while (running && child.alive) {
-          ids.push(...(await child.publishAcked([{ event: "tick", n: ids.length }])));
-          await delay(20);
-        }
-      })();
-      try {
-        await run();
-      } finally {
-        running = false;
-        await ticking;
-      }
-      for (const client of clients) {
-        await client.waitForEvents(ids.length, 20_000);
-        expect(client.events.map((event) => event.id)).toEqual(ids);
-      }
-    }
+    const throughout = (clients: StreamClient[], run: () => Promise<void>): Promise<void> =>
+      ticksThroughout(clients, (n) => child.publishAcked([{ event: "tick", n }]), 20, run, () => child.alive);
 
     /**
      * The hostile requests are all gone: only the bystanders are counted, the process runs, and

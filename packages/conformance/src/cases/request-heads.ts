@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Capabilities, HandshakeKind, Harness, TargetAnswer, TargetKind, Transport } from "../harness.js";
 import { rawAnswer, type RawAnswer } from "../raw-request.js";
-import { delay, until } from "../wait.js";
+import { ticksThroughout } from "../ticks-throughout.js";
+import { until } from "../wait.js";
 
 /**
  * A generated request, with the answer docs/protocol.md gives it (#wire-protocol, #resume,
@@ -134,16 +135,8 @@ export function requestHeadCases(harness: () => Harness, offered: readonly Trans
       });
       const requests = fc.oneof(routed, headerRequests(path, offered, harness().capabilities));
 
-      const ids: string[] = [];
-      let publishing = true;
-      const ticks = (async () => {
-        while (publishing) {
-          ids.push(await served.hub.publish({ event: "tick", n: ids.length }));
-          await delay(10);
-        }
-      })();
-      try {
-        await fc.assert(
+      await ticksThroughout(bystanders, async (n) => [await served.hub.publish({ event: "tick", n })], 10, () =>
+        fc.assert(
           fc.asyncProperty(requests, async (request) => {
             const { transport, target, headers, answer, firstMessage } = request;
             const lines = [`GET ${target} HTTP/1.1`, "Host: 127.0.0.1", ...(transport === "websocket" && !headers.some((line) => /^upgrade:/i.test(line)) ? handshake : []), ...headers];
@@ -154,15 +147,8 @@ export function requestHeadCases(harness: () => Harness, offered: readonly Trans
             expect({ request, got: summary(got, request) }).toEqual({ request, got: expected(request) });
           }),
           { numRuns: 150, seed: 17 },
-        );
-      } finally {
-        publishing = false;
-        await ticks;
-      }
-      for (const bystander of bystanders) {
-        await bystander.waitForEvents(ids.length, 20_000);
-        expect(bystander.events.map((event) => event.id)).toEqual(ids);
-      }
+        ),
+      );
       await until(async () => {
         const { sse, websocket } = (await served.hub.stats()).connections;
         return sse + websocket === bystanders.length;
