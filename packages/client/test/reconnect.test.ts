@@ -111,6 +111,7 @@ describe.each(transports)("reconnect and resume over %s", (transport) => {
       ["connected", undefined],
     ]);
     expect(pongs).toEqual([]);
+    expect(proxy.accepted).toBe(1);
 
     proxy.freeze();
     await server.hub.publish({ event: "tick", n: 1 });
@@ -122,7 +123,10 @@ describe.each(transports)("reconnect and resume over %s", (transport) => {
       ["reconnecting", "heartbeat_timeout"],
       ["connected", undefined],
     ]);
-    expect(proxy.accepted).toBe(2);
+    // The frozen link was replaced. Not "exactly 2": on a loaded machine a new connection's first
+    // byte can itself miss the 400 ms deadline, and the client rightly tries again (a retry while
+    // reconnecting is no new status). Seen beside a busy loop: 3.
+    expect(proxy.accepted).toBeGreaterThanOrEqual(2);
   });
 
   it("retries a full server (503 / close 1013) and connects once there is room", async () => {
