@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkGrant, Refusal } from "./authorize.js";
-import { viewOf } from "./view.js";
+import { View, viewOf } from "./view.js";
 
 const declared = new Map([["tenant", "orgId"], ["agent", "agent"]]);
 const grantOf = (answer: unknown) => {
@@ -51,5 +51,38 @@ describe("grants and views (protocol: Sessions, scopes and authorization)", () =
     expect(() => checkGrant({ expiresAt: "soon" }, declared, 0)).toThrow(TypeError);
     expect(checkGrant({ expiresAt: 1_000 }, declared, 1_000)).toMatchObject({ status: 401, code: "expired" });
     expect(checkGrant({ expiresAt: 1_001 }, declared, 1_000)).toMatchObject({ expiresAt: 1_001 });
+  });
+
+  it("names the value it refuses, and narrows granted sessions to the one asked for", () => {
+    const grant = grantOf({ sessions: ["S1", "S2"], scopes: { tenant: ["acme"] } });
+    expect(viewOf(grant, { sessionId: "S3" }, declared)).toEqual(new Refusal(403, "forbidden", 'session "S3" is not allowed for this connection'));
+    expect(viewOf(grant, { scopes: { tenant: ["acme", "initech"] } }, declared)).toEqual(new Refusal(403, "forbidden", 'tenant "initech" is not allowed for this connection'));
+    const view = viewOf(grant, { sessionId: "S2" }, declared) as View;
+    expect([...view.sessions!]).toEqual(["S2"]);
+    expect(view.sees({ session: "S1", field: () => "acme" })).toBe(false);
+    expect(view.sees({ session: "S2", field: () => "acme" })).toBe(true);
+  });
+
+  it("is filed under sessions first, else under the scope with fewest values (the first of equals), else nothing", () => {
+    const limit = (name: string, ...values: string[]) => ({ name, field: name, values: new Set(values) });
+    const tenant = limit("tenant", "acme", "globex");
+    const agent = limit("agent", "pines");
+    const region = limit("region", "eu");
+    expect(new View(new Set(["S1"]), [agent]).indexedBy).toBe("session");
+    expect(new View(undefined, [tenant, agent]).indexedBy).toBe(agent);
+    expect(new View(undefined, [agent, tenant]).indexedBy).toBe(agent);
+    expect(new View(undefined, [agent, region]).indexedBy).toBe(agent);
+    expect(new View(undefined, [region, agent]).indexedBy).toBe(region);
+    expect(new View(undefined, []).indexedBy).toBeUndefined();
+  });
+
+  it("tells the values it limits a scope to, and shares one view among streams nothing limits", () => {
+    const view = viewOf(grantOf({ scopes: { tenant: ["acme"] } }), { scopes: { agent: ["pines", "julia"] } }, declared) as View;
+    expect([...view.limitOf("tenant")!]).toEqual(["acme"]);
+    expect([...view.limitOf("agent")!]).toEqual(["pines", "julia"]);
+    expect(view.limitOf("region")).toBeUndefined();
+    const everything = viewOf(grantOf(true), {}, declared) as View;
+    expect(everything).toBe(viewOf(grantOf({ principal: "ada" }), {}, declared));
+    expect(everything).toMatchObject({ sessions: undefined, scopes: [], indexedBy: undefined });
   });
 });
