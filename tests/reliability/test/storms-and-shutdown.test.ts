@@ -231,13 +231,19 @@ describe.each(moves)("graceful shutdown under load on $factory.name, $history.na
     const published: string[] = [];
     let publishing = true;
     cleanups.push(() => void (publishing = false));
+    // A publish that rejects ends the loop: the waits below then fail with its error, not a timeout.
+    let publishFailed: unknown;
     const publisher = (async () => {
       for (let n = 0; publishing; n++) {
         published.push(await staying.hub.publish({ event: "bot.word", n }));
         await new Promise((resolve) => setTimeout(resolve, 4));
       }
-    })();
-    await until(() => published.length > 100, "events to flow", 30_000);
+    })().catch((error: unknown) => void (publishFailed = error));
+    const publishedMoreThan = (count: number) => () => {
+      if (publishFailed !== undefined) throw new Error(`publish ${published.length + 1} failed: ${String(publishFailed)}`, { cause: publishFailed });
+      return published.length > count;
+    };
+    await until(publishedMoreThan(100), "events to flow", 30_000);
 
     server.switchTo(staying.hub);
     const closing = Date.now();
@@ -248,9 +254,10 @@ describe.each(moves)("graceful shutdown under load on $factory.name, $history.na
     console.info(`[shutdown under load on ${factory.name}, ${history.name}: the ${count / 2} WebSocket streams] ${describeSpread(spreadOf(staying.wsArrivals, closing))}`);
     console.info(`[shutdown under load on ${factory.name}, ${history.name}: the ${count / 2} SSE streams] ${describeSpread(spreadOf(staying.sseArrivals, closing))}`);
     const moved = published.length;
-    await until(() => published.length > moved + 200, "more events after the move", 30_000);
+    await until(publishedMoreThan(moved + 200), "more events after the move", 30_000);
     publishing = false;
     await publisher;
+    expect(publishFailed).toBeUndefined();
 
     // The publisher awaited each id before the next publish: in the bus's own order, one after another.
     expect(published.every((id, i) => i === 0 || stayingBus.compareIds(published[i - 1]!, id) < 0)).toBe(true);
