@@ -109,12 +109,16 @@ describe("WsConnection: client messages (docs/protocol.md#wire-protocol)", () =>
     expect(await reply(peer, { action: "ping" })).toEqual({ event: "error", code: "rate_limited", message: "more than 2 actions per second" });
   });
 
-  it("acks what a handler returns, null and functions included, and keeps a code only an ActionError gives", async () => {
+  it("acks what a handler returns, null and functions included, and keeps the code of an ActionError only when it is a string", async () => {
     const { hub, peer } = await connected({ limits: { actionsPerSecond: 1_000 } });
     const results: Record<string, unknown> = { null: null, five: 5, text: "then", fn: () => 1 };
     hub.action("get", (message) => results[(message as { what: string }).what]);
     hub.action("throw", (message) => {
-      throw (message as { what: string }).what === "coded" ? new ActionError("not_found", "no such call") : Object.assign(new Error("disk"), { code: "ENOENT" });
+      const what = (message as { what: string }).what;
+      if (what === "coded") throw new ActionError("not_found", "no such call");
+      // From JavaScript, an ActionError's code can be anything: only a string one is an error code.
+      if (what === "numbered") throw new ActionError(404 as never, "gone");
+      throw Object.assign(new Error("disk"), { code: "ENOENT" });
     });
     expect(await reply(peer, { action: "get", what: "null", ref: 1 })).toEqual({ event: "ack", ref: 1, result: null });
     expect(await reply(peer, { action: "get", what: "five", ref: 2 })).toEqual({ event: "ack", ref: 2, result: 5 });
@@ -122,6 +126,7 @@ describe("WsConnection: client messages (docs/protocol.md#wire-protocol)", () =>
     expect(await reply(peer, { action: "get", what: "fn", ref: 4 })).toEqual({ event: "ack", ref: 4 });
     expect(await reply(peer, { action: "throw", what: "coded", ref: 5 })).toEqual({ event: "error", ref: 5, code: "not_found", message: "no such call" });
     expect(await reply(peer, { action: "throw", what: "plain", ref: 6 })).toEqual({ event: "error", ref: 6, code: "action_failed", message: "disk" });
+    expect(await reply(peer, { action: "throw", what: "numbered", ref: 7 })).toEqual({ event: "error", ref: 7, code: "action_failed", message: "gone" });
   });
 
   it("refuses through ctx.send anything but an object with a string event, and sends one that is", async () => {
