@@ -19,6 +19,7 @@ class Peer implements WebSocketPeer {
   inbox!: WebSocketInbox;
   terminate?: () => void;
   drained?: () => Promise<void>;
+  ping?: () => void;
 
   constructor() {
     peers.push(this);
@@ -112,9 +113,9 @@ describe("WsConnection: client messages (docs/protocol.md#wire-protocol)", () =>
   it("acks what a handler returns, null and functions included, and keeps the code of an ActionError only when it is a string", async () => {
     const { hub, peer } = await connected({ limits: { actionsPerSecond: 1_000 } });
     const results: Record<string, unknown> = { null: null, five: 5, text: "then", fn: () => 1 };
-    hub.action("get", (message) => results[(message as { what: string }).what]);
+    hub.action("get", (message) => results[String(message.what)]);
     hub.action("throw", (message) => {
-      const what = (message as { what: string }).what;
+      const what = String(message.what);
       if (what === "coded") throw new ActionError("not_found", "no such call");
       // From JavaScript, an ActionError's code can be anything: only a string one is an error code.
       if (what === "numbered") throw new ActionError(404 as never, "gone");
@@ -132,7 +133,7 @@ describe("WsConnection: client messages (docs/protocol.md#wire-protocol)", () =>
   it("refuses through ctx.send anything but an object with a string event, and sends one that is", async () => {
     const { hub, peer } = await connected({ limits: { actionsPerSecond: 1_000 } });
     const events: Record<string, unknown> = { number: 5, null: null, nameless: {}, numbered: { event: 1 }, fine: { event: "note", text: "hi" } };
-    hub.action("send", (message, ctx) => void ctx.send(events[(message as { what: string }).what] as never));
+    hub.action("send", (message, ctx) => void ctx.send(events[String(message.what)] as never));
     const refused = { event: "error", code: "action_failed", message: 'ctx.send: the event must be an object with a string "event" field' };
     for (const [what, ref] of [["number", 1], ["null", 2], ["nameless", 3], ["numbered", 4]] as const) {
       expect(await reply(peer, { action: "send", what, ref }), what).toEqual({ ...refused, ref });
