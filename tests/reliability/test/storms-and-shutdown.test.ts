@@ -239,9 +239,9 @@ describe.each(moves)("graceful shutdown under load on $factory.name, $history.na
         await new Promise((resolve) => setTimeout(resolve, 4));
       }
     })().catch((error: unknown) => void (publishFailed = error));
-    const publishedMoreThan = (count: number) => () => {
+    const publishedMoreThan = (events: number) => () => {
       if (publishFailed !== undefined) throw new Error(`publish ${published.length + 1} failed: ${String(publishFailed)}`, { cause: publishFailed });
-      return published.length > count;
+      return published.length > events;
     };
     await until(publishedMoreThan(100), "events to flow", 30_000);
 

@@ -60,10 +60,11 @@ async function until(check: () => boolean, what: string): Promise<void> {
   }
 }
 
-async function connected(options: HubOptions = {}, peer = new Peer(), url = "/events"): Promise<{ hub: Hub; peer: Peer }> {
+async function connected(options: HubOptions = {}): Promise<{ hub: Hub; peer: Peer }> {
   const hub = createHub({ authorize: true, logger: quiet, ...options });
   hubs.push(hub);
-  peer.inbox = hub.openWebSocket(peer, { request: { method: "GET", url, headers: {} } });
+  const peer = new Peer();
+  peer.inbox = hub.openWebSocket(peer, { request: { method: "GET", url: "/events", headers: {} } });
   await until(() => hub.stats().connections.websocket === 1, "the connection to open");
   return { hub, peer };
 }
