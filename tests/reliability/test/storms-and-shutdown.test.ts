@@ -106,9 +106,10 @@ describe.each(servers)("reconnect storms on $name", (factory) => {
     await first.hub.close();
     await until(() => second.arrivals.length === count, `${count} reconnections (have ${second.arrivals.length})`, 60_000);
     const spread = spreadOf(second.arrivals, closing);
+    const sseSpread = spreadOf(second.sseArrivals, closing);
     console.info(`[storm on ${factory.name}: @eventwire/client after a restart] ${describeSpread(spread)}`);
     console.info(`[storm on ${factory.name}: the ${count / 2} WebSocket streams] ${describeSpread(spreadOf(second.wsArrivals, closing))}`);
-    console.info(`[storm on ${factory.name}: the ${count / 2} SSE streams] ${describeSpread(spreadOf(second.sseArrivals, closing))}`);
+    console.info(`[storm on ${factory.name}: the ${count / 2} SSE streams] ${describeSpread(sseSpread)}`);
 
     // Each resumed from an id of the earlier run: a gap naming it, then the new hub's events.
     const after = await second.hub.publish({ event: "after" });
@@ -119,12 +120,15 @@ describe.each(servers)("reconnect storms on $name", (factory) => {
     }
     // Spread out: closes paced at 2,000/s, backoff with full jitter, SSE on its jittered retry: hint.
     expect(spread.p90 - spread.p10).toBeGreaterThan(500);
-    // And no herd in any 100 ms, on node:http's 2,000: 127 to 163 seen, 339 with the client's jitter
-    // and the hub's close pacing both removed. An adapter's 400 are too few for a peak to tell: their
-    // 200 WebSocket streams all come back within the client's 500 ms backoff base (up to 103 in one
-    // 100 ms seen, 143 to 200 with both removed), so there the spread above is the check (288 to
-    // 485 ms with both removed).
-    if (factory === nodeHttp) expect(spread.peak).toBeLessThan(count / 8);
+    // And no herd in any 100 ms, on node:http's 1,000 SSE streams: 81 to 114 seen in 23 runs, 891
+    // to 1,000 when every stream comes back at once (the old hub's closeRate Infinity and retryMs
+    // 1, the client's initialDelayMs 0). Not on the WebSocket half: those clients and the old hub's
+    // closing handshakes share this process, so their arrivals bunch behind a busy stretch (up to
+    // 417 of 1,000 in 100 ms seen with jitter and pacing, 527 without); the naive-client case below
+    // guards the hub's pacing and the client's unit tests its jitter. An adapter's 200 SSE streams
+    // are too few for a peak to tell, so there the spread above is the check (288 to 485 ms on all
+    // four with the client's jitter and the hub's pacing both removed).
+    if (factory === nodeHttp) expect(sseSpread.peak).toBeLessThan(count / 8);
     expect(second.hub.stats().connections).toEqual({ sse: count / 2, websocket: count / 2 });
   });
 });
